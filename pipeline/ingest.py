@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from . import _stage
-from .core.errors import PipelineError
+from .core.errors import PipelineError  # re-exported for callers
 from .core.io import json_writer, parquet_writer, write_all
 from .core.manifest import load_manifest, load_register
 from .core.statements import IngestRules, ingest_corpus

@@ -183,37 +183,11 @@ def join_pages(pages: Sequence[list[Block]]) -> list[Block]:
     return out
 
 
-def reflow_pdf_lines(page: str) -> str:
-    """PDF text has no blank lines between paragraphs. Insert one after a
-    line that ends a sentence and is clearly shorter than the page's full
-    lines, and around short title-like lines, so :func:`parse_blocks` sees
-    the paragraphs."""
-    lines = [line for line in page.split("\n")]
-    widths = sorted(len(line) for line in lines if line.strip())
-    if not widths:
-        return page
-    full = widths[int(0.9 * (len(widths) - 1))]
-    out: list[str] = []
-    for line in lines:
-        stripped = line.strip()
-        short = len(stripped) < 0.8 * full
-        if stripped and short and looks_like_heading(stripped, max_words=12) and not _BULLET.match(stripped):
-            out.extend(["", stripped, ""])
-        elif stripped and short and stripped.endswith((".", "!", "?", ":")):
-            out.extend([stripped, ""])
-        else:
-            out.append(line)
-    return "\n".join(out)
-
-
-def clean_pages(pages: Sequence[str], *, header_min_share: float, heading_max_words: int,
-                reflow: bool = False) -> list[Block]:
+def clean_pages(pages: Sequence[str], *, header_min_share: float, heading_max_words: int) -> list[Block]:
     """The whole cleaning pass over a document's pages."""
     pages = [normalise_text(p) for p in pages]
     if len(pages) == 1:
         pages = split_pages(pages[0])
     running = find_running_lines(pages, min_share=header_min_share)
     pages = [drop_running_lines(p, running) for p in pages]
-    if reflow:
-        pages = [reflow_pdf_lines(p) for p in pages]
     return join_pages([parse_blocks(p, heading_max_words=heading_max_words) for p in pages])

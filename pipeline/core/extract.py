@@ -30,7 +30,6 @@ class Unreadable(Exception):
 @dataclass
 class Extracted:
     pages: list[str]
-    reflow: bool = False  # PDF text needs paragraph boundaries restored
     warnings: list[str] = field(default_factory=list)
 
 
@@ -75,31 +74,52 @@ def read_html(data: bytes) -> Extracted:
     return Extracted([main], warnings=warnings)
 
 
+def _pdf_page_text(page) -> str:
+    """A page's lines in reading order, with a blank line wherever the gap
+    above a line is clearly wider than the page's usual line spacing: that
+    gap, not the text, is what marks a paragraph in a PDF."""
+    from pdfminer.layout import LTTextContainer, LTTextLine
+
+    lines = []
+    for element in page:
+        if isinstance(element, LTTextContainer):
+            for line in (element if not isinstance(element, LTTextLine) else [element]):
+                if isinstance(line, LTTextLine) and line.get_text().strip():
+                    lines.append((line.y0, line.y1, line.get_text().strip()))
+    if not lines:
+        return ""
+    steps = sorted(prev[0] - cur[0] for prev, cur in zip(lines, lines[1:]) if prev[0] - cur[0] > 0)
+    usual = steps[len(steps) // 2] if steps else 0.0
+    out = [lines[0][2]]
+    for prev, cur in zip(lines, lines[1:]):
+        step = prev[0] - cur[0]
+        if usual and (step > 1.4 * usual or step < 0):
+            out.append("")
+        out.append(cur[2])
+    return "\n".join(out)
+
+
 def read_pdf(data: bytes) -> Extracted:
-    """Text layer of each page with pypdf. Encrypted PDFs that open with an
-    empty password are read; others, and PDFs without text, are refused."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    """Text of each page with pdfminer.six, paragraphs told apart by layout.
+    Encrypted PDFs that open without a password are read; others, and PDFs
+    without a text layer (scans), are refused with what to do."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfexceptions import PDFException
+    from pdfminer.psexceptions import PSException
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                opened = reader.decrypt("")
-            except Exception as err:  # pypdf raises several types for unsupported ciphers
-                raise Unreadable(f"encrypted PDF ({err}): save an unencrypted copy") from err
-            if not opened:
-                raise Unreadable("encrypted PDF that needs a password: save an unencrypted copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Unreadable:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as err:
-        raise Unreadable(f"not a readable PDF ({type(err).__name__}: {err}): check the file is complete") from err
+        pages = [_pdf_page_text(page) for page in extract_pages(io.BytesIO(data))]
+    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
+        raise Unreadable(f"encrypted PDF that needs a password ({type(err).__name__}): save an unencrypted copy") from err
+    except (PDFException, PSException, ValueError, KeyError, TypeError, IndexError, AssertionError) as err:
+        raise Unreadable(f"not a readable PDF ({type(err).__name__}: {err}): check the file is complete "
+                         "or export it again") from err
     if not pages:
         raise Unreadable("PDF has no pages")
     if sum(len(p.strip()) for p in pages) < MIN_TEXT_CHARS_PER_PAGE * len(pages):
         raise Unreadable("PDF has no text layer (a scan?): run OCR on it, e.g. `ocrmypdf in.pdf out.pdf`, and add the result")
-    return Extracted(pages, reflow=True)
+    return Extracted(pages)
 
 
 def read_docx(data: bytes) -> Extracted:

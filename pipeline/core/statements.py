@@ -188,7 +188,7 @@ def ingest_file(rel: str, data: bytes, *, given: ManifestRow | None, rules: Inge
     try:
         extracted = extract(data, fmt)
         blocks = clean_pages(extracted.pages, header_min_share=rules.header_min_share,
-                             heading_max_words=rules.heading_max_words, reflow=extracted.reflow)
+                             heading_max_words=rules.heading_max_words)
         if not blocks:
             raise Unreadable("no text left after cleaning: check the file has the statement's text", status="skipped")
     except Unreadable as problem:

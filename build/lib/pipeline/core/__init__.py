@@ -1,0 +1,1 @@
+"""Pure functions shared by the stages: no argv, no params.yaml, no fixed paths."""

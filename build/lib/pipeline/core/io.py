@@ -1,0 +1,50 @@
+"""Writing outputs so that a failed run leaves no half-written files."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+Writer = Callable[[Path], None]
+
+
+def write_all(writers: Mapping[Path, Writer]) -> None:
+    """Call each writer on a temporary file beside its target, then move all
+    into place. If any writer fails, no target is touched."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, write in writers.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            staged.append((Path(tmp), target))
+            write(Path(tmp))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
+
+
+def parquet_writer(df: pd.DataFrame) -> Writer:
+    return lambda path: df.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
+
+
+def csv_writer(df: pd.DataFrame) -> Writer:
+    return lambda path: df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+
+
+def json_writer(obj: object) -> Writer:
+    def write(path: Path) -> None:
+        path.write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return write
+
+
+def text_writer(text: str) -> Writer:
+    return lambda path: path.write_text(text, encoding="utf-8")

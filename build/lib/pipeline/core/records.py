@@ -1,0 +1,77 @@
+"""Record types: one per kind of row the pipeline writes.
+
+Each record is a data dictionary (column -> meaning). Stages build DataFrames
+with exactly these columns, in this order, via :func:`frame`; the README's
+"Outputs" section is written from the same dictionaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+METADATA_FIELDS = ("title", "series", "ordinal", "start_date", "end_date", "city", "country", "co_chairs")
+
+STATEMENT = {
+    "statement_id": "stable id: first 12 hex digits of the file's sha256 (a missing file: of its path)",
+    "path": "file path relative to the corpus folder",
+    "sha256": "sha256 of the file's bytes ('' when the file is missing)",
+    "format": "txt, md, html, pdf, docx, or the unsupported extension",
+    "status": "ok, skipped (nothing to analyse: empty, duplicate, unsupported) or failed (unreadable)",
+    "reason": "why it was skipped or failed, or a warning for an ok file ('' when none)",
+    "n_chars": "characters in the cleaned text",
+    "n_words": "whitespace-separated words in the cleaned text",
+    "title": "statement title",
+    "series": "meeting series, e.g. WG-TIP (vocabulary of corpus/series.yaml)",
+    "ordinal": "meeting number within the series (11 for 'Eleventh'), <NA> when unknown",
+    "start_date": "first day reported (ISO date string, '' when unknown)",
+    "end_date": "last day reported (ISO date string, '' when unknown)",
+    "city": "host city",
+    "country": "host country",
+    "co_chairs": "co-chairs, '; '-separated",
+    "source_url": "public address of the statement, where known",
+    **{f"{f}_source": f"where {f} came from: manifest, text (inferred), register (corpus/meetings.csv) or ''" for f in METADATA_FIELDS},
+    "text": "the cleaned statement text; paragraph offsets point into it",
+}
+
+MEETING = {
+    "meeting_id": "'{statement_id}-m{n}': m0 is the statement as a whole, m1.. its dated sections",
+    "statement_id": "statement that reports the meeting",
+    "level": "statement (the whole report: opening, conclusion) or event (a dated section)",
+    "title": "meeting or event title",
+    "series": "meeting series",
+    "ordinal": "number within the series, <NA> when unknown",
+    "start_date": "ISO date string or ''",
+    "end_date": "ISO date string or ''",
+    "city": "host city",
+    "country": "host country",
+    "co_chairs": "co-chairs named for this meeting, '; '-separated",
+}
+
+PARAGRAPH = {
+    "paragraph_id": "'{statement_id}-p{order:04d}'",
+    "statement_id": "statement the paragraph belongs to",
+    "meeting_id": "meeting the paragraph reports",
+    "section": "the heading the paragraph stands under ('' before the first heading)",
+    "order": "0-based position in the statement",
+    "kind": "heading, paragraph or bullet",
+    "text": "cleaned paragraph text",
+    "start": "character offset of the paragraph in the statement's cleaned text",
+    "end": "end offset (exclusive)",
+}
+
+
+def frame(rows: Iterable[Mapping], record: Mapping[str, str]) -> pd.DataFrame:
+    """Build a DataFrame with exactly the record's columns, in order.
+
+    A row with a column the record does not define is a programming error,
+    so it raises instead of silently dropping the value.
+    """
+    rows = list(rows)
+    columns = list(record)
+    for row in rows:
+        extra = set(row) - set(columns)
+        if extra:
+            raise KeyError(f"columns not in the record: {sorted(extra)}")
+    return pd.DataFrame.from_records(rows, columns=columns)

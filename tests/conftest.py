@@ -1,0 +1,24 @@
+"""Shared fixtures: the project's seed statement and the optional ../shared data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "corpus" / "statements" / "2025-12-wg-tip-11-manila-co-chair-statement.txt"
+SHARED = ROOT.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, skipping the test cleanly where it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not here (it ships only with the project's development data)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")

@@ -1,0 +1,103 @@
+"""dvc.yaml, params.yaml and the code agree: every stage runs, every declared
+output is produced, every param a stage names exists, and a second
+`dvc repro` has nothing to do."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def resolve(text: str) -> str:
+    def value(m: re.Match) -> str:
+        node = PARAMS
+        for key in m.group(1).split("."):
+            node = node[key]
+        return str(node)
+    return re.sub(r"\$\{([\w.]+)\}", value, text)
+
+
+def paths(entries) -> list[str]:
+    return [resolve(next(iter(e)) if isinstance(e, dict) else e) for e in entries or []]
+
+
+STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_every_param_a_stage_names_exists(name):
+    for dotted in STAGES[name].get("params", []):
+        node = PARAMS
+        for key in dotted.split("."):
+            assert key in node, f"stage {name}: param {dotted} is not in params.yaml"
+            node = node[key]
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_every_path_a_stage_writes_is_in_its_command(name):
+    stage = STAGES[name]
+    cmd = resolve(stage["cmd"])
+    for path in paths(stage.get("outs")) + paths(stage.get("metrics")) + paths(stage.get("plots")):
+        folder = str(Path(path).parent)
+        assert path in cmd or folder in cmd, f"stage {name}: {path} is declared but not in its cmd"
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_every_dependency_exists(name):
+    for path in paths(STAGES[name].get("deps")):
+        assert (ROOT / path).exists(), f"stage {name}: dependency {path} does not exist"
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_every_stage_has_a_description_and_a_help(name):
+    assert STAGES[name].get("desc")
+    module = re.search(r"python -m ([\w.]+)", STAGES[name]["cmd"]).group(1)
+    done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and "usage:" in done.stdout
+
+
+@pytest.fixture(scope="module")
+def fresh_clone(tmp_path_factory) -> Path:
+    """The committed project in a fresh folder, as a user's clone would be
+    (plus any uncommitted edits to tracked files, so the test checks the code
+    under test)."""
+    dest = tmp_path_factory.mktemp("clone") / "project"
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           capture_output=True, text=True, cwd=ROOT, check=True).stdout.split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    return dest
+
+
+def dvc(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env_bin = str(Path(sys.executable).parent)
+    import os
+    env = {**os.environ, "PATH": env_bin + os.pathsep + os.environ.get("PATH", "")}
+    return subprocess.run([str(Path(env_bin) / "dvc"), *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+@pytest.mark.slow
+def test_dvc_repro_produces_every_declared_output_and_a_second_run_does_nothing(fresh_clone):
+    first = dvc(["repro"], fresh_clone)
+    assert first.returncode == 0, first.stderr + first.stdout
+    for name, stage in STAGES.items():
+        for path in paths(stage.get("outs")) + paths(stage.get("metrics")) + paths(stage.get("plots")):
+            assert (fresh_clone / path).exists(), f"stage {name} did not write {path}"
+    second = dvc(["repro"], fresh_clone)
+    assert second.returncode == 0
+    assert "Data and pipelines are up to date." in second.stdout
+    assert "Running stage" not in second.stdout
