@@ -22,3 +22,14 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The project's default pipeline (blank English + rules), built once."""
+    from pipeline.core.nlp import build_nlp
+    return build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv")
+
+
+def ents(doc) -> list[tuple[str, str, str]]:
+    return [(e.text, e.label_, e.kb_id_) for e in doc.ents]

@@ -75,3 +75,62 @@ def frame(rows: Iterable[Mapping], record: Mapping[str, str]) -> pd.DataFrame:
         if extra:
             raise KeyError(f"columns not in the record: {sorted(extra)}")
     return pd.DataFrame.from_records(rows, columns=columns)
+
+SENTENCE = {
+    "sentence_id": "'{paragraph_id}-s{n:02d}'",
+    "paragraph_id": "paragraph the sentence stands in (sentences never cross paragraphs)",
+    "meeting_id": "meeting the sentence reports",
+    "statement_id": "statement it comes from",
+    "start": "character offset in the statement's cleaned text",
+    "end": "end offset (exclusive)",
+    "n_words": "word tokens (punctuation and spaces not counted)",
+    "text": "the sentence",
+}
+
+MENTION = {
+    "sentence_id": "sentence the mention is in",
+    "statement_id": "statement it comes from",
+    "meeting_id": "meeting it reports",
+    "kind": "entity or theme",
+    "label": "entities: STATE, ORG, PERSON, PLACE, DATE; themes: the theme id",
+    "canonical_id": "entities: ISO alpha-3, gazetteer slug, unlisted:<slug>, person:<slug>, <ISO3>-<city>, ISO date; "
+                    "themes: the theme id",
+    "entity_kind": "gazetteer kind (state, territory, international organisation, ...), city, person, date; "
+                   "themes: the parent theme id or ''",
+    "in_gazetteer": "the canonical id comes from corpus/gazetteer (False for acronyms defined only in the text)",
+    "start": "character offset in the sentence",
+    "end": "end offset (exclusive)",
+    "text": "the words matched: the evidence span",
+    "source": "the rule or table that produced the mention",
+}
+
+PERSON = {
+    "statement_id": "statement", "meeting_id": "meeting", "sentence_id": "sentence naming the person",
+    "person_id": "person:<slug of the name>",
+    "name": "name as written, without title",
+    "title": "Mr, Ms, Dr, H.E., Ambassador, ...",
+    "role": "the role the sentence gives ('Director for International Peace and Security')",
+    "affiliation": "the body the sentence gives ('Ministry of Foreign Affairs of the Republic of Indonesia')",
+    "affiliation_ids": "canonical ids of states/organisations in the affiliation, '; '-separated",
+    "co_chair": "the sentence speaks of co-chairs",
+}
+
+ATTENDANCE = {
+    "statement_id": "statement", "meeting_id": "meeting the list reports",
+    "list_id": "'{paragraph_id}-l{n}': one participant list",
+    "list": "the list's label as written ('additional Bali Process members as observers')",
+    "role": "member, member as observer, observer, civil society or other",
+    "participant": "participant as written",
+    "canonical_id": "canonical id ('' when no known or defined name is inside)",
+    "name": "the gazetteer's name for it",
+    "kind": "gazetteer kind",
+    "in_gazetteer": "the id comes from the gazetteer",
+}
+
+ATTENDANCE_CHECK = {
+    "statement_id": "statement", "meeting_id": "meeting", "list_id": "the list",
+    "list": "label as written", "role": "role of its participants",
+    "stated_count": "the number the text gives ('6 civil society ...'); empty when none",
+    "listed_count": "participants actually named",
+    "matches": "stated and listed agree (the source is never corrected)",
+}

@@ -1,0 +1,122 @@
+"""From processed spaCy docs to sentence, mention, person and attendance rows."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+from .attendance import Entity, attendance_rows
+
+
+@dataclass
+class TagRows:
+    sentences: list[dict] = field(default_factory=list)
+    mentions: list[dict] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)
+    attendance: list[dict] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
+
+    def extend(self, other: TagRows) -> None:
+        for name in ("sentences", "mentions", "people", "attendance", "checks"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
+    """Character ranges of the doc's sentences, surrounding spaces trimmed,
+    empty ones dropped."""
+    spans = []
+    for sent in doc.sents:
+        text = sent.text
+        start = sent.start_char + len(text) - len(text.lstrip())
+        end = sent.end_char - (len(text) - len(text.rstrip()))
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def entity_mentions(doc: Doc) -> list[tuple[int, int, dict]]:
+    """(start_char, end_char, row fields) for every entity of the doc."""
+    info = doc.user_data.get("entity_info", {})
+    out = []
+    for ent in doc.ents:
+        details = info.get(f"{ent.start_char}:{ent.end_char}", {})
+        out.append((ent.start_char, ent.end_char, {
+            "kind": "entity", "label": ent.label_, "canonical_id": ent.kb_id_,
+            "entity_kind": details.get("kind", ""), "in_gazetteer": bool(details.get("in_gazetteer", False)),
+            "text": ent.text, "source": details.get("source", "trained model"), "_details": details}))
+    return out
+
+
+def theme_mentions(doc: Doc) -> list[tuple[int, int, dict]]:
+    """(start_char, end_char, row fields) for every theme span of the doc."""
+    out = []
+    for span in doc.spans.get("themes", []):
+        out.append((span.start_char, span.end_char, {
+            "kind": "theme", "label": span.label_, "canonical_id": span.label_,
+            "entity_kind": span.id_ or "", "in_gazetteer": False, "text": span.text,
+            "source": span.kb_id_ or "codebook", "_details": {}}))
+    return out
+
+
+def tag_statement(doc: Doc, statement_id: str, paragraphs: Sequence[dict], names: dict[str, str]) -> TagRows:
+    """Rows for one statement whose cleaned text is ``doc.text``;
+    ``paragraphs`` are its paragraph rows in order, ``names`` maps canonical
+    ids to display names."""
+    rows = TagRows()
+    starts = [p["start"] for p in paragraphs]
+    per_paragraph: dict[int, int] = {}
+    sent_starts: list[int] = []
+    sent_ids: list[str] = []
+    for start, end in sentence_spans(doc):
+        p = paragraphs[max(0, bisect.bisect_right(starts, start) - 1)]
+        n = per_paragraph.get(p["order"], 0)
+        per_paragraph[p["order"]] = n + 1
+        sid = f"{p['paragraph_id']}-s{n:02d}"
+        span = doc.char_span(start, end, alignment_mode="expand")
+        rows.sentences.append({"sentence_id": sid, "paragraph_id": p["paragraph_id"], "meeting_id": p["meeting_id"],
+                               "statement_id": statement_id, "start": start, "end": end,
+                               "n_words": sum(1 for t in span if not (t.is_punct or t.is_space)),
+                               "text": doc.text[start:end]})
+        sent_starts.append(start)
+        sent_ids.append(sid)
+    if not sent_starts:
+        return rows
+    meeting_of = {s["sentence_id"]: s["meeting_id"] for s in rows.sentences}
+    entities = entity_mentions(doc)
+    for start, end, fields in entities + theme_mentions(doc):
+        i = max(0, bisect.bisect_right(sent_starts, start) - 1)
+        details = fields.pop("_details")
+        sid = sent_ids[i]
+        rows.mentions.append({"sentence_id": sid, "statement_id": statement_id, "meeting_id": meeting_of[sid],
+                              **fields, "start": start - sent_starts[i], "end": end - sent_starts[i]})
+        if fields["label"] == "PERSON" and fields["kind"] == "entity":
+            rows.people.append(_person_row(doc, start, end, details, entities, statement_id, meeting_of[sid], sid,
+                                           person_id=fields["canonical_id"]))
+    for p in paragraphs:
+        if p["kind"] == "heading":
+            continue
+        inside = [Entity(s - p["start"], e - p["start"], f["canonical_id"], f["entity_kind"],
+                         names.get(f["canonical_id"], f["text"]), f["in_gazetteer"])
+                  for s, e, f in entities if p["start"] <= s and e <= p["end"] and f["label"] in ("STATE", "ORG")]
+        found, checks = attendance_rows(p, inside)
+        rows.attendance += found
+        rows.checks += checks
+    return rows
+
+
+def _person_row(doc: Doc, start: int, end: int, details: dict, entities: list, statement_id: str,
+                meeting_id: str, sentence_id: str, *, person_id: str) -> dict:
+    title = details.get("title", "")
+    name = doc.text[start:end]
+    name = name[len(title):].lstrip(". ") if name.startswith(title.rstrip(".")) else name
+    affiliation = details.get("affiliation", "")
+    at = doc.text.find(affiliation, end) if affiliation else -1
+    ids = [f["canonical_id"] for s, e, f in entities
+           if at >= 0 and at <= s and e <= at + len(affiliation) and f["label"] in ("STATE", "ORG")]
+    return {"statement_id": statement_id, "meeting_id": meeting_id, "sentence_id": sentence_id,
+            "person_id": person_id, "name": name, "title": title,
+            "role": details.get("role", ""), "affiliation": affiliation, "affiliation_ids": "; ".join(ids),
+            "co_chair": bool(details.get("co_chair", False))}
