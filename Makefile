@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: run test install lock clean-venv help
+.PHONY: run test install lock clean-venv help evaluate-shared
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,6 +30,10 @@ run: $(STAMP)  ## run the whole pipeline (dvc repro) and say where the results a
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest
+
+SHARED ?= ../shared
+evaluate-shared: $(STAMP)  ## score the codebook on ../shared/gold/ungdc-dev.jsonl (written to outputs/local/, never committed)
+	$(BIN)/python -m pipeline.evaluate --gold $(SHARED)/gold/ungdc-dev.jsonl --out outputs/local/evaluation-ungdc-dev.json
 
 lock:  ## re-resolve dependencies from pyproject.toml into requirements.lock
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

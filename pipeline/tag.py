@@ -1,4 +1,4 @@
-"""Stage `tag`: sentences, entities, people and attendance from ingested statements.
+"""Stage `tag`: sentences, entities, themes, people and attendance from ingested statements.
 
     python -m pipeline.tag --interim outputs/interim --gazetteer corpus/gazetteer/actors.yaml ...
 """
@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import _stage
 from .core.errors import PipelineError
+from .core.codebook import check_examples
 from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, parquet_writer, write_all
 from .core.nlp import build_nlp
@@ -22,10 +23,17 @@ from .core.tagging import TagRows, tag_statement
 def add_pipeline_args(p) -> None:
     p.add_argument("--gazetteer", type=Path, default=Path("corpus/gazetteer/actors.yaml"), help="states and organisations")
     p.add_argument("--cities", type=Path, default=Path("corpus/gazetteer/cities.csv"), help="known cities")
+    p.add_argument("--codebook", type=Path, default=Path("corpus/codebook.yaml"), help="theme codebook")
 
 
 def make_nlp(args, params: dict):
-    return build_nlp(gazetteer=args.gazetteer, cities=args.cities, trained=params.get("trained_pipeline") or None)
+    """The pipeline, after checking the codebook's examples against its own rules."""
+    nlp = build_nlp(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
+                    trained=params.get("trained_pipeline") or None)
+    failures = check_examples(nlp, nlp.get_pipe("bali_themes").codebook)
+    if failures:
+        raise PipelineError("the codebook's examples fail its own rules:\n  " + "\n  ".join(failures))
+    return nlp
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,15 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--metrics", type=Path, default=Path("outputs/metrics/tag.json"), help="counts JSON")
     args = p.parse_args(argv)
     params = _stage.load_params(args.params, "tag")
-    try:
-        statements = pd.read_parquet(args.interim / "statements.parquet", columns=["statement_id", "status", "text"])
-        paragraphs = pd.read_parquet(args.interim / "paragraphs.parquet")
-    except FileNotFoundError as err:
-        raise PipelineError(f"{err.filename}: not found: run the ingest stage first (`dvc repro ingest`)") from err
+    nlp = make_nlp(args, params)
+    for name in ("statements.parquet", "paragraphs.parquet"):
+        if not (args.interim / name).exists():
+            raise PipelineError(f"{args.interim / name}: not found: run the ingest stage first (`dvc repro ingest`)")
+    statements = pd.read_parquet(args.interim / "statements.parquet", columns=["statement_id", "status", "text"])
+    paragraphs = pd.read_parquet(args.interim / "paragraphs.parquet")
     statements = statements[statements.status == "ok"]
     by_statement = {sid: g.sort_values("order").to_dict("records") for sid, g in paragraphs.groupby("statement_id")}
     names = {a.id: a.name for a in load_actors(args.gazetteer)}
-    nlp = make_nlp(args, params)
     rows = TagRows()
     docs = nlp.pipe(zip(statements.text, statements.statement_id), as_tuples=True,
                     batch_size=int(params.get("batch_size", 8)), n_process=int(params.get("n_process", 1)))

@@ -34,6 +34,27 @@ _ACRONYM_DEF = re.compile(r"\((?P<acr>[A-Z][A-Za-z0-9&]*(?:-[A-Za-z0-9&]+)*)\)")
 _CONNECTORS = {"of", "for", "on", "and", "the", "against", "in", "to", "&", "-", "de"}
 
 
+@Language.factory("lowercase_lemmas")
+class LowercaseLemmas:
+    """Lookup tables are case-sensitive ('Trafficked' stays 'Trafficked'):
+    look up the lower-case form instead, and keep every lemma lower-case, so
+    theme patterns match at the start of a sentence too."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.nlp = nlp
+        self.table = None
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.table is None:
+            self.table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        for token in doc:
+            lemma = token.lemma_
+            if lemma == token.text and not token.is_lower:
+                lemma = self.table.get(token.lower_, token.lower_)
+            token.lemma_ = lemma.lower()
+        return doc
+
+
 @Language.component("paragraph_sentences")
 def paragraph_sentences(doc: Doc) -> Doc:
     """A token after a line break starts a sentence."""
@@ -186,18 +207,24 @@ def make_bali_entities(nlp: Language, name: str, gazetteer: str, cities: str) ->
     return BaliEntities(nlp, name, gazetteer, cities)
 
 
-def build_nlp(*, gazetteer: Path, cities: Path, trained: str | None = None) -> Language:
-    """Blank English with our components; ``trained`` names an installed
+def build_nlp(*, gazetteer: Path, cities: Path, codebook: Path | None = None, trained: str | None = None) -> Language:
+    """Blank English with our components (themes when ``codebook`` is given); ``trained`` names an installed
     spaCy pipeline (e.g. en_core_web_sm) whose statistical NER adds
     entities the rules do not know (off by default)."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("paragraph_sentences")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("lowercase_lemmas")
     if trained:
         source = spacy.load(trained, exclude=["parser", "lemmatizer", "attribute_ruler", "senter"])
         nlp.add_pipe("tok2vec", source=source) if "tok2vec" in source.pipe_names else None
         nlp.add_pipe("ner", source=source, name="trained_ner")
     nlp.add_pipe("bali_entities", config={"gazetteer": str(gazetteer), "cities": str(cities)})
+    if codebook is not None:
+        from . import codebook as _register_themes  # noqa: F401  (registers the bali_themes factory)
+        nlp.add_pipe("bali_themes", config={"codebook": str(codebook)})
     nlp.initialize()
+    if codebook is not None:
+        nlp.get_pipe("bali_themes").compile()
     return nlp

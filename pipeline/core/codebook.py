@@ -1,0 +1,263 @@
+"""The theme codebook (corpus/codebook.yaml): loading, validation, compiling
+rules into spaCy Matcher patterns, and the ``bali_themes`` component.
+
+A theme has one or more rules. A rule fires in a sentence when one of its
+``patterns`` matches, the match does not overlap one of its ``exclude``
+patterns ("drug trafficking" vetoes "trafficking" there, not elsewhere in
+the sentence), the sentence contains one of its ``requires`` cues (when
+given) and none of its ``unless`` cues. Each surviving match is a mention,
+its span the evidence. Words inside an organisation's name ("Technical
+Experts Group on Returns and Reintegration") are not evidence of a theme.
+
+Phrase syntax (matched on lower-case lemmas, so "centres"/"centre" and
+"trafficked"/"trafficking" need one phrase): words separated by spaces;
+``{a|b|c}`` one token out of several; ``*`` any one token; hyphens are
+optional ("people smuggling" matches "people-smuggling"). A pattern may
+instead be a spaCy token pattern (a list of token dicts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, SpanGroup
+
+from .errors import PipelineError
+
+THEME_KEYS = {"id", "label", "definition", "parent", "rules", "examples"}
+RULE_KEYS = {"id", "patterns", "exclude", "requires", "unless"}
+EXAMPLE_KEYS = {"positive", "negative"}
+PATTERN_FIELDS = ("patterns", "exclude", "requires", "unless")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    patterns: tuple
+    exclude: tuple = ()
+    requires: tuple = ()
+    unless: tuple = ()
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    label: str
+    definition: str
+    parent: str
+    rules: tuple[Rule, ...]
+    positive: tuple[str, ...] = ()
+    negative: tuple[str, ...] = ()
+
+
+@dataclass
+class Codebook:
+    path: Path
+    themes: list[Theme] = field(default_factory=list)
+
+    def ids(self) -> list[str]:
+        return [t.id for t in self.themes]
+
+
+def _fail(path: Path, where: str, message: str) -> PipelineError:
+    return PipelineError(f"{path}: {where}: {message}")
+
+
+def _pattern_list(path: Path, where: str, value) -> tuple:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _fail(path, where, "must be a list of phrases or token patterns")
+    for item in value:
+        if isinstance(item, str):
+            if not item.strip() or re.search(r"[{}]", re.sub(r"\{[^{}|]+(\|[^{}|]+)*\}", "", item)):
+                raise _fail(path, where, f"invalid phrase {item!r} (alternatives are written {{a|b}})")
+        elif not (isinstance(item, list) and item and all(isinstance(tok, dict) for tok in item)):
+            raise _fail(path, where, f"invalid pattern {item!r}: give a phrase or a list of token dicts")
+    return tuple(item if isinstance(item, str) else tuple(item) for item in value)
+
+
+def load_codebook(path: Path) -> Codebook:
+    """Read and validate the codebook's structure (patterns are checked when
+    compiled, examples when run: see :func:`check_examples`)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise PipelineError(f"{path}: cannot read the codebook: {err}") from err
+    if not isinstance(data, dict) or not isinstance(data.get("themes"), list):
+        raise PipelineError(f"{path}: the codebook needs a top-level 'themes:' list")
+    unknown_top = set(data) - {"themes", "version"}
+    if unknown_top:
+        raise PipelineError(f"{path}: unknown top-level key {sorted(unknown_top)[0]!r}")
+    book = Codebook(path)
+    seen: set[str] = set()
+    for n, raw in enumerate(data["themes"], start=1):
+        tid = raw.get("id") if isinstance(raw, dict) else None
+        where = f"theme {tid or '#' + str(n)}"
+        if not isinstance(raw, dict) or not isinstance(tid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", tid):
+            raise _fail(path, where, "needs an 'id' of lower-case letters, digits and underscores")
+        if tid in seen:
+            raise _fail(path, where, "duplicate id")
+        seen.add(tid)
+        unknown = set(raw) - THEME_KEYS
+        if unknown:
+            raise _fail(path, f"{where}, field {sorted(unknown)[0]!r}", f"unknown key; use {sorted(THEME_KEYS)}")
+        if not isinstance(raw.get("label"), str):
+            raise _fail(path, f"{where}, field 'label'", "required")
+        rules = []
+        if not isinstance(raw.get("rules"), list) or not raw["rules"]:
+            raise _fail(path, f"{where}, field 'rules'", "needs at least one rule")
+        for r, rule in enumerate(raw["rules"], start=1):
+            rid = rule.get("id", f"r{r}") if isinstance(rule, dict) else f"r{r}"
+            rwhere = f"{where}, rule {rid}"
+            if not isinstance(rule, dict):
+                raise _fail(path, rwhere, "must be a mapping")
+            unknown = set(rule) - RULE_KEYS
+            if unknown:
+                raise _fail(path, f"{rwhere}, field {sorted(unknown)[0]!r}", f"unknown key; use {sorted(RULE_KEYS)}")
+            fields = {f: _pattern_list(path, f"{rwhere}, field '{f}'", rule.get(f)) for f in PATTERN_FIELDS}
+            if not fields["patterns"]:
+                raise _fail(path, f"{rwhere}, field 'patterns'", "needs at least one pattern")
+            rules.append(Rule(f"{tid}.{rid}", **fields))
+        examples = raw.get("examples") or {}
+        if not isinstance(examples, dict) or set(examples) - EXAMPLE_KEYS:
+            raise _fail(path, f"{where}, field 'examples'", "must have only 'positive' and 'negative' lists")
+        book.themes.append(Theme(tid, raw["label"], str(raw.get("definition", "")).strip(), raw.get("parent") or "",
+                                 tuple(rules), tuple(examples.get("positive") or ()),
+                                 tuple(examples.get("negative") or ())))
+    for theme in book.themes:
+        if theme.parent and theme.parent not in seen:
+            raise _fail(path, f"theme {theme.id}, field 'parent'", f"unknown theme {theme.parent!r}")
+    return book
+
+
+def phrase_to_pattern(phrase: str, lemma_of: Callable[[str], list[str]]) -> list[dict]:
+    """'trafficking {in|of} *' -> token pattern on lower-case lemmas, with
+    optional hyphens between words."""
+    tokens: list[dict] = []
+    for word in re.findall(r"\{[^}]*\}|[^\s]+", phrase):
+        if word == "*":
+            parts = [{}]
+        elif word.startswith("{"):
+            options = sorted({lemma_of(opt)[0] for opt in word[1:-1].split("|") if lemma_of(opt)})
+            parts = [{"LEMMA": {"IN": options}}]
+        else:
+            parts = [{"LEMMA": lem} if lem != "-" else {"ORTH": "-", "OP": "?"} for lem in lemma_of(word)]
+        if tokens and parts and parts[0].get("ORTH") != "-":
+            tokens.append({"ORTH": "-", "OP": "?"})
+        tokens += parts
+    return tokens
+
+
+class ThemeTagger:
+    """spaCy component: sentence-level theme mentions into ``doc.spans["themes"]``
+    (label = theme id, kb_id = rule id, id = parent theme id)."""
+
+    def __init__(self, nlp: Language, name: str, codebook: str) -> None:
+        self.name = name
+        self.codebook = load_codebook(Path(codebook))
+        self.matcher = Matcher(nlp.vocab)
+        self.rules: dict[str, tuple[Theme, Rule]] = {}
+        self.nlp = nlp
+        self._compiled = False
+
+    def _lemmas(self, text: str) -> list[str]:
+        doc = self.nlp.make_doc(text)
+        for proc_name in ("lemmatizer", "lowercase_lemmas"):
+            if proc_name in self.nlp.pipe_names:
+                doc = self.nlp.get_pipe(proc_name)(doc)
+        return [t.lemma_ for t in doc]
+
+    def compile(self) -> None:
+        """Build the Matcher (needs the lemmatizer's tables, so after initialize)."""
+        path = self.codebook.path
+        for theme in self.codebook.themes:
+            for rule in theme.rules:
+                self.rules[rule.id] = (theme, rule)
+                for fld in PATTERN_FIELDS:
+                    patterns = [phrase_to_pattern(p, self._lemmas) if isinstance(p, str) else list(p)
+                                for p in getattr(rule, fld)]
+                    try:
+                        self.matcher.add(f"{rule.id}|{fld}", patterns)
+                    except Exception as err:  # spaCy raises ValueError/MatchPatternError with details
+                        raise _fail(path, f"theme {theme.id}, rule {rule.id}, field '{fld}'",
+                                    f"invalid pattern: {str(err).splitlines()[0]}") from err
+        self._compiled = True
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self._compiled:
+            self.compile()
+        sent_of = [0] * len(doc)
+        for i, sent in enumerate(doc.sents):
+            for t in range(sent.start, sent.end):
+                sent_of[t] = i
+        hits: dict[tuple[int, str], dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+        for match_id, start, end in self.matcher(doc):
+            rule_id, fld = doc.vocab.strings[match_id].split("|")
+            hits[(sent_of[start], rule_id)][fld].append((start, end))
+        names = [(e.start, e.end) for e in doc.ents if e.label_ == "ORG"]
+        spans: list[Span] = []
+        for (_, rule_id), found in hits.items():
+            if not found["patterns"] or (self.rules[rule_id][1].requires and not found["requires"]) or found["unless"]:
+                continue
+            theme = self.rules[rule_id][0]
+            vetoes = found["exclude"]  # and an organisation's name is no evidence of its theme:
+            found["patterns"] = [(s, e) for s, e in found["patterns"] if not any(ns <= s and e <= ne for ns, ne in names)]
+            for start, end in _longest(found["patterns"]):
+                if not any(s < end and start < e for s, e in vetoes):
+                    spans.append(Span(doc, start, end, label=theme.id, kb_id=rule_id, span_id=theme.parent))
+                    if theme.parent:
+                        spans.append(Span(doc, start, end, label=theme.parent, kb_id=f"via {theme.id}"))
+        doc.spans["themes"] = SpanGroup(doc, name="themes", spans=_dedupe(spans))
+        return doc
+
+
+def _longest(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Drop ranges inside longer ones."""
+    ranges = sorted(set(ranges), key=lambda r: (r[0], -(r[1] - r[0])))
+    out: list[tuple[int, int]] = []
+    for s, e in ranges:
+        if out and s >= out[-1][0] and e <= out[-1][1]:
+            continue
+        out.append((s, e))
+    return out
+
+
+def _dedupe(spans: list[Span]) -> list[Span]:
+    """One span per theme and token range, the first rule winning; in text order."""
+    seen, out = set(), []
+    for span in sorted(spans, key=lambda s: (s.start, s.end, s.label_)):
+        key = (span.label_, span.start, span.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(span)
+    return out
+
+
+@Language.factory("bali_themes", default_config={"codebook": "corpus/codebook.yaml"})
+def make_bali_themes(nlp: Language, name: str, codebook: str) -> ThemeTagger:
+    return ThemeTagger(nlp, name, codebook)
+
+
+def sentence_themes(doc: Doc) -> set[str]:
+    return {span.label_ for span in doc.spans.get("themes", [])}
+
+
+def check_examples(nlp: Language, book: Codebook) -> list[str]:
+    """Every example against its theme: a positive must carry the theme, a
+    negative must not. Returns one message per failure."""
+    failures = []
+    for theme in book.themes:
+        for kind, texts, want in (("positive", theme.positive, True), ("negative", theme.negative, False)):
+            for text, doc in zip(texts, nlp.pipe(texts)):
+                if (theme.id in sentence_themes(doc)) != want:
+                    failures.append(f"{book.path}: theme {theme.id}, examples.{kind}: "
+                                    f"{'not tagged' if want else 'tagged'}: {text!r}")
+    return failures

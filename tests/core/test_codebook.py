@@ -1,0 +1,112 @@
+"""The codebook's examples are specifications: each one runs here."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.core.codebook import load_codebook, sentence_themes
+from pipeline.core.errors import PipelineError
+from pipeline.core.evaluate import score
+from pipeline.core.nlp import build_nlp
+
+from ..conftest import ROOT
+
+CODEBOOK = ROOT / "corpus/codebook.yaml"
+BOOK = load_codebook(CODEBOOK)
+SPEC_IDS = ["trafficking", "people_smuggling", "scam_centres", "forced_marriage", "fishing", "reintegration",
+            "labour_exploitation", "sexual_exploitation", "victim_protection", "law_enforcement", "safe_migration",
+            "illicit_finance", "technology", "remedy"]
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                     codebook=CODEBOOK)
+
+
+def test_the_codebook_has_the_fourteen_specified_themes():
+    assert sorted(BOOK.ids()) == sorted(SPEC_IDS)
+    assert all(t.positive and t.negative for t in BOOK.themes)
+
+
+@pytest.mark.parametrize("theme, text", [(t.id, x) for t in BOOK.themes for x in t.positive])
+def test_positive_example_is_tagged(tagger, theme, text):
+    assert theme in sentence_themes(tagger(text))
+
+
+@pytest.mark.parametrize("theme, text", [(t.id, x) for t in BOOK.themes for x in t.negative])
+def test_negative_example_is_not_tagged(tagger, theme, text):
+    assert theme not in sentence_themes(tagger(text))
+
+
+def test_each_theme_mention_carries_its_evidence_span_and_rule(tagger):
+    doc = tagger("Delegates discussed trafficking in persons for forced criminality in online scam centres.")
+    found = {(s.label_, s.text, s.kb_id_) for s in doc.spans["themes"]}
+    assert ("trafficking", "trafficking in persons", "trafficking.named") in found
+    assert ("scam_centres", "forced criminality", "scam_centres.scam") in found
+
+
+def test_lemmas_cover_inflections_and_spelling_without_duplicate_patterns(tagger):
+    for text in ["Scam centers were raided.", "The scam centre closed.", "Women were trafficked."]:
+        assert sentence_themes(tagger(text)) & {"scam_centres", "trafficking"}
+
+
+def test_a_theme_word_inside_an_organisation_name_is_not_evidence(tagger):
+    doc = tagger("The Samoa Returnees Charitable Trust and the Technical Experts Group on Returns and Reintegration attended.")
+    assert sentence_themes(doc) == set()
+
+
+def test_a_sub_theme_also_tags_its_parent(tmp_path):
+    book = tmp_path / "codebook.yaml"
+    book.write_text(CODEBOOK.read_text() + """
+- id: cyber_scam_recruitment
+  label: Recruitment into scam centres through fake job ads
+  parent: scam_centres
+  rules:
+  - id: fake_jobs
+    patterns: ["fake job {advertisement|ad|ads|offer|offers}"]
+  examples:
+    positive: [Victims answered fake job offers on social media.]
+    negative: [Job offers rose this year.]
+""")
+    nlp = build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                    codebook=book)
+    assert {"cyber_scam_recruitment", "scam_centres"} <= sentence_themes(nlp("Victims answered fake job offers."))
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace("- id: remedy", "- id: trafficking", 1), "theme trafficking: duplicate id"),
+    (lambda t: t.replace("  label: Access to remedy", "  label: Access to remedy\n  colour: red", 1),
+     "theme remedy, field 'colour': unknown key"),
+    (lambda t: t.replace("    - access to justice", "    - access to {justice", 1),
+     "theme remedy, rule named, field 'patterns': invalid phrase"),
+    (lambda t: t.replace("    - grievance mechanism", "    - [{LOWER: {NOT_AN_OP: [x]}}]", 1),
+     "theme remedy, rule remedy.named, field 'patterns': invalid pattern"),
+])
+def test_codebook_errors_name_the_theme_and_field(tmp_path, edit, message):
+    book = tmp_path / "codebook.yaml"
+    book.write_text(edit(CODEBOOK.read_text()))
+    with pytest.raises(PipelineError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                  codebook=book)
+
+
+def test_an_example_that_fails_its_own_rules_stops_the_tag_stage(tmp_path):
+    from pipeline import tag
+    book = tmp_path / "codebook.yaml"
+    book.write_text(CODEBOOK.read_text().replace("    - Trade disputes need effective remedies.",
+                                                 "    - Trade disputes need effective remedies.\n"
+                                                 "    - Survivors of trafficking deserve compensation.", 1))
+    with pytest.raises(PipelineError, match="theme remedy, examples.negative: tagged: 'Survivors of trafficking"):
+        tag.main(["--codebook", str(book), "--interim", str(tmp_path)])
+
+
+def test_score_counts_micro_macro_and_disagreements():
+    gold = [{"id": "a", "text": "x", "themes": ["t1"]}, {"id": "b", "text": "y", "themes": ["t1", "t2"]},
+            {"id": "c", "text": "z", "themes": []}]
+    result = score(gold, {"a": {"t1"}, "b": {"t1"}, "c": {"t2"}}, ["t1", "t2"])
+    assert result["per_theme"]["t1"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2, "tp": 2, "fp": 0, "fn": 0}
+    assert result["per_theme"]["t2"]["f1"] == 0.0 and result["per_theme"]["t2"]["support"] == 1
+    assert result["micro"] == {"precision": 0.6667, "recall": 0.6667, "f1": 0.6667}
+    assert result["macro"]["f1"] == 0.5
+    assert [d["id"] for d in result["disagreements"]] == ["b", "c"]

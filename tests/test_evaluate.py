@@ -1,0 +1,35 @@
+"""Theme tagging quality, measured by the evaluate stage (targets from the project brief)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline import evaluate
+
+from .conftest import ROOT, shared_path
+
+
+def run_evaluate(gold, out):
+    assert evaluate.main(["--gold", str(gold), "--out", str(out), "--params", str(ROOT / "params.yaml")]) == 0
+    return next(iter(json.loads(out.read_text()).values()))
+
+
+def assert_quality(report, micro_f1):
+    assert report["micro"]["f1"] >= micro_f1
+    weak = {t: m["f1"] for t, m in report["per_theme"].items() if m["support"] >= 5 and m["f1"] < 0.70}
+    assert not weak, f"themes with >= 5 gold sentences under 0.70 F1: {weak}"
+
+
+def test_seed_gold_micro_f1_is_at_least_0_90(tmp_path):
+    report = run_evaluate(ROOT / "corpus/gold/seed.jsonl", tmp_path / "eval.json")
+    assert report["sentences"] == 41
+    assert_quality(report, 0.90)
+
+
+@pytest.mark.shared
+def test_ungdc_dev_gold_micro_f1_is_at_least_0_85(tmp_path):
+    report = run_evaluate(shared_path("gold", "ungdc-dev.jsonl"), tmp_path / "eval.json")
+    assert report["sentences"] == 190
+    assert_quality(report, 0.85)
