@@ -18,6 +18,7 @@ instead be a spaCy token pattern (a list of token dicts).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -26,7 +27,9 @@ from pathlib import Path
 
 import yaml
 from spacy.language import Language
-from spacy.matcher import Matcher
+from itertools import product
+
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
 
 from .errors import PipelineError
@@ -156,6 +159,31 @@ def phrase_to_pattern(phrase: str, lemma_of: Callable[[str], list[str]]) -> list
     return tokens
 
 
+MAX_VARIANTS = 5000
+
+
+def phrase_variants(phrase: str, lemma_of: Callable[[str], list[str]]) -> list[list[str]] | None:
+    """All lemma sequences a phrase without '*' stands for, with and without
+    hyphens between words ('people smuggling', 'people - smuggling'); None
+    when the phrase needs the token Matcher ('*')."""
+    words = re.findall(r"\{[^}]*\}|[^\s]+", phrase)
+    if "*" in words:
+        return None
+    choices = []
+    for word in words:
+        options = word[1:-1].split("|") if word.startswith("{") else [word]
+        choices.append(sorted({tuple(lem for lem in lemma_of(o) if lem != "-") for o in options} - {()}))
+    variants: set[tuple[str, ...]] = set()
+    for combo in product(*choices):
+        flat = [lem for part in combo for lem in part]
+        variants.add(tuple(flat))
+        if len(flat) > 1:
+            variants.add(tuple(x for lem in flat for x in (lem, "-"))[:-1])
+        if len(variants) > MAX_VARIANTS:
+            return None
+    return [list(v) for v in sorted(variants)]
+
+
 class ThemeTagger:
     """spaCy component: sentence-level theme mentions into ``doc.spans["themes"]``
     (label = theme id, kb_id = rule id, id = parent theme id)."""
@@ -164,6 +192,7 @@ class ThemeTagger:
         self.name = name
         self.codebook = load_codebook(Path(codebook))
         self.matcher = Matcher(nlp.vocab)
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
         self.rules: dict[str, tuple[Theme, Rule]] = {}
         self.nlp = nlp
         self._compiled = False
@@ -182,10 +211,18 @@ class ThemeTagger:
             for rule in theme.rules:
                 self.rules[rule.id] = (theme, rule)
                 for fld in PATTERN_FIELDS:
-                    patterns = [phrase_to_pattern(p, self._lemmas) if isinstance(p, str) else list(p)
-                                for p in getattr(rule, fld)]
+                    token_patterns, phrase_docs = [], []
+                    for p in getattr(rule, fld):
+                        variants = phrase_variants(p, self._lemmas) if isinstance(p, str) else None
+                        if variants is not None:
+                            phrase_docs += [Doc(self.nlp.vocab, words=v, lemmas=v) for v in variants]
+                        else:
+                            token_patterns.append(phrase_to_pattern(p, self._lemmas) if isinstance(p, str) else list(p))
+                    if phrase_docs:
+                        self.phrases.add(f"{rule.id}|{fld}", phrase_docs)
                     try:
-                        self.matcher.add(f"{rule.id}|{fld}", patterns)
+                        if token_patterns:
+                            self.matcher.add(f"{rule.id}|{fld}", token_patterns)
                     except Exception as err:  # spaCy raises ValueError/MatchPatternError with details
                         raise _fail(path, f"theme {theme.id}, rule {rule.id}, field '{fld}'",
                                     f"invalid pattern: {str(err).splitlines()[0]}") from err
@@ -194,14 +231,11 @@ class ThemeTagger:
     def __call__(self, doc: Doc) -> Doc:
         if not self._compiled:
             self.compile()
-        sent_of = [0] * len(doc)
-        for i, sent in enumerate(doc.sents):
-            for t in range(sent.start, sent.end):
-                sent_of[t] = i
+        sent_starts = [sent.start for sent in doc.sents]
         hits: dict[tuple[int, str], dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-        for match_id, start, end in self.matcher(doc):
+        for match_id, start, end in list(self.matcher(doc)) + list(self.phrases(doc)):
             rule_id, fld = doc.vocab.strings[match_id].split("|")
-            hits[(sent_of[start], rule_id)][fld].append((start, end))
+            hits[(bisect.bisect_right(sent_starts, start), rule_id)][fld].append((start, end))
         names = [(e.start, e.end) for e in doc.ents if e.label_ == "ORG"]
         spans: list[Span] = []
         for (_, rule_id), found in hits.items():
