@@ -1,1 +1,0 @@
-"""Pure functions shared by the stages: no argv, no params.yaml, no fixed paths."""
