@@ -162,15 +162,16 @@ def phrase_to_pattern(phrase: str, lemma_of: Callable[[str], list[str]]) -> list
 MAX_VARIANTS = 5000
 
 
+def _words(phrase: str) -> list[str]:
+    return re.findall(r"\{[^}]*\}|[^\s]+", phrase)
+
+
 def phrase_variants(phrase: str, lemma_of: Callable[[str], list[str]]) -> list[list[str]] | None:
     """All lemma sequences a phrase without '*' stands for, with and without
     hyphens between words ('people smuggling', 'people - smuggling'); None
-    when the phrase needs the token Matcher ('*')."""
-    words = re.findall(r"\{[^}]*\}|[^\s]+", phrase)
-    if "*" in words:
-        return None
+    when there are too many to enumerate."""
     choices = []
-    for word in words:
+    for word in _words(phrase):
         options = word[1:-1].split("|") if word.startswith("{") else [word]
         choices.append(sorted({tuple(lem for lem in lemma_of(o) if lem != "-") for o in options} - {()}))
     variants: set[tuple[str, ...]] = set()
@@ -184,6 +185,70 @@ def phrase_variants(phrase: str, lemma_of: Callable[[str], list[str]]) -> list[l
     return [list(v) for v in sorted(variants)]
 
 
+def wildcard_parts(phrase: str) -> tuple[list[str], list[int]]:
+    """'{a|b} * traffic' -> (['{a|b}', 'traffic'], [0, 1, 0]): the fixed
+    segments and the number of '*' tokens before, between and after them."""
+    segments, gaps, current, stars = [], [], [], 0
+    for word in _words(phrase):
+        if word == "*":
+            if current:
+                segments.append(" ".join(current))
+                gaps.append(stars)
+                current, stars = [], 0
+            stars += 1
+        else:
+            current.append(word)
+    if current:
+        segments.append(" ".join(current))
+        gaps.append(stars)
+        stars = 0
+    return segments, gaps + [stars]
+
+
+def simple_token_pattern(pattern: Sequence[dict]) -> tuple[str, list[list[str]]] | None:
+    """A token pattern that only lists exact values of one attribute
+    ([{LOWER: {IN: [pogo, pogos]}}]) as (attribute, word sequences), so the
+    PhraseMatcher can run it; None for anything richer."""
+    attrs, choices = set(), []
+    for tok in pattern:
+        if len(tok) != 1:
+            return None
+        (attr, value), = tok.items()
+        if attr.upper() not in ("ORTH", "LOWER"):
+            return None
+        if isinstance(value, str):
+            values = [value]
+        elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
+            values = list(value["IN"])
+        else:
+            return None
+        attrs.add(attr.upper())
+        choices.append(sorted(set(values)))
+    if len(attrs) != 1 or _count(choices) > MAX_VARIANTS:
+        return None
+    return attrs.pop(), [list(c) for c in product(*choices)]
+
+
+def _count(choices: list[list[str]]) -> int:
+    n = 1
+    for c in choices:
+        n *= len(c)
+    return n
+
+
+def _join_wildcards(doc: Doc, segment_hits: list[list[tuple[int, int]]], gaps: list[int]) -> list[tuple[int, int]]:
+    """Chain segment matches separated by exactly ``gaps[k]`` tokens (a hyphen
+    beside a '*' does not count), then add the leading and trailing '*' tokens."""
+    def words_between(a: int, b: int) -> int:
+        inner = [t.text for t in doc[a:b]]
+        return len(inner) - inner.count("-")
+    chains = list(segment_hits[0])
+    for k in range(1, len(segment_hits)):
+        chains = [(s, e2) for s, e1 in chains for s2, e2 in segment_hits[k]
+                  if s2 > e1 and s2 - e1 <= 2 * gaps[k] + 1 and words_between(e1, s2) == gaps[k]]
+    return [(s - gaps[0], e + gaps[-1]) for s, e in chains if s - gaps[0] >= 0 and e + gaps[-1] <= len(doc)]
+
+
 class ThemeTagger:
     """spaCy component: sentence-level theme mentions into ``doc.spans["themes"]``
     (label = theme id, kb_id = rule id, id = parent theme id)."""
@@ -193,6 +258,8 @@ class ThemeTagger:
         self.codebook = load_codebook(Path(codebook))
         self.matcher = Matcher(nlp.vocab)
         self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.word_lists: dict[str, PhraseMatcher] = {}
+        self.wildcards: list[tuple[str, list[int]]] = []
         self.rules: dict[str, tuple[Theme, Rule]] = {}
         self.nlp = nlp
         self._compiled = False
@@ -205,36 +272,73 @@ class ThemeTagger:
         return [t.lemma_ for t in doc]
 
     def compile(self) -> None:
-        """Build the Matcher (needs the lemmatizer's tables, so after initialize)."""
-        path = self.codebook.path
+        """Build the matchers (needs the lemmatizer's tables, so after
+        initialize). Phrases, wildcard phrases and plain word lists all run on
+        PhraseMatchers; only richer token patterns need the token Matcher."""
         for theme in self.codebook.themes:
             for rule in theme.rules:
                 self.rules[rule.id] = (theme, rule)
                 for fld in PATTERN_FIELDS:
-                    token_patterns, phrase_docs = [], []
-                    for p in getattr(rule, fld):
-                        variants = phrase_variants(p, self._lemmas) if isinstance(p, str) else None
-                        if variants is not None:
-                            phrase_docs += [Doc(self.nlp.vocab, words=v, lemmas=v) for v in variants]
-                        else:
-                            token_patterns.append(phrase_to_pattern(p, self._lemmas) if isinstance(p, str) else list(p))
-                    if phrase_docs:
-                        self.phrases.add(f"{rule.id}|{fld}", phrase_docs)
-                    try:
-                        if token_patterns:
-                            self.matcher.add(f"{rule.id}|{fld}", token_patterns)
-                    except Exception as err:  # spaCy raises ValueError/MatchPatternError with details
-                        raise _fail(path, f"theme {theme.id}, rule {rule.id}, field '{fld}'",
-                                    f"invalid pattern: {str(err).splitlines()[0]}") from err
+                    for pattern in getattr(rule, fld):
+                        try:
+                            self._add(f"{rule.id}|{fld}", pattern)
+                        except Exception as err:  # spaCy raises ValueError/MatchPatternError with details
+                            raise _fail(self.codebook.path, f"theme {theme.id}, rule {rule.id}, field '{fld}'",
+                                        f"invalid pattern {pattern!r}: {str(err).splitlines()[0]}") from err
         self._compiled = True
+
+    def _phrase_docs(self, sequences: list[list[str]], lemmas: bool = True) -> list[Doc]:
+        return [Doc(self.nlp.vocab, words=seq, lemmas=seq if lemmas else None) for seq in sequences]
+
+    def _add(self, key: str, pattern) -> None:
+        if isinstance(pattern, str):
+            segments, gaps = wildcard_parts(pattern)
+            variants = [phrase_variants(seg, self._lemmas) for seg in segments]
+            if not segments or any(v is None for v in variants):
+                self.matcher.add(key, [phrase_to_pattern(pattern, self._lemmas)])
+            elif len(segments) == 1 and gaps == [0, 0]:
+                self.phrases.add(key, self._phrase_docs(variants[0]))
+            else:
+                n = len(self.wildcards)
+                self.wildcards.append((key, gaps))
+                for k, seg_variants in enumerate(variants):
+                    self.phrases.add(f"~{n}:{k}", self._phrase_docs(seg_variants))
+            return
+        simple = simple_token_pattern(pattern)
+        if simple is None:
+            self.matcher.add(key, [list(pattern)])
+            return
+        attr, sequences = simple
+        if attr not in self.word_lists:
+            self.word_lists[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
+        self.word_lists[attr].add(key, self._phrase_docs(sequences, lemmas=False))
+
+    def _matches(self, doc: Doc):
+        """(key, start, end) for every match of every pattern."""
+        segment_hits: dict[int, list[list[tuple[int, int]]]] = {}
+        for match_id, start, end in self.phrases(doc):
+            key = doc.vocab.strings[match_id]
+            if key.startswith("~"):
+                n, k = map(int, key[1:].split(":"))
+                segment_hits.setdefault(n, [[] for _ in range(len(self.wildcards[n][1]) - 1)])[k].append((start, end))
+            else:
+                yield key, start, end
+        for n, hits in segment_hits.items():
+            if all(hits):
+                key, gaps = self.wildcards[n]
+                for start, end in _join_wildcards(doc, hits, gaps):
+                    yield key, start, end
+        for matcher in [self.matcher, *self.word_lists.values()] if len(self.matcher) else self.word_lists.values():
+            for match_id, start, end in matcher(doc):
+                yield doc.vocab.strings[match_id], start, end
 
     def __call__(self, doc: Doc) -> Doc:
         if not self._compiled:
             self.compile()
         sent_starts = [sent.start for sent in doc.sents]
         hits: dict[tuple[int, str], dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-        for match_id, start, end in list(self.matcher(doc)) + list(self.phrases(doc)):
-            rule_id, fld = doc.vocab.strings[match_id].split("|")
+        for key, start, end in self._matches(doc):
+            rule_id, fld = key.split("|")
             hits[(bisect.bisect_right(sent_starts, start), rule_id)][fld].append((start, end))
         names = [(e.start, e.end) for e in doc.ents if e.label_ == "ORG"]
         spans: list[Span] = []

@@ -110,3 +110,28 @@ def test_score_counts_micro_macro_and_disagreements():
     assert result["micro"] == {"precision": 0.6667, "recall": 0.6667, "f1": 0.6667}
     assert result["macro"]["f1"] == 0.5
     assert [d["id"] for d in result["disagreements"]] == ["b", "c"]
+
+
+def test_a_wildcard_stands_for_exactly_one_word_and_word_lists_ignore_case(tmp_path):
+    book = tmp_path / "codebook.yaml"
+    book.write_text("""themes:
+- id: remedy
+  label: Access to remedy
+  rules:
+  - id: justice
+    patterns: ["bring * to justice", "{worker|employee} * * exploit", "redress *", [{LOWER: {IN: [grievance, grievances]}}]]
+""")
+    nlp = build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                    codebook=book)
+
+    def evidence(text):
+        doc = nlp(text)
+        return [span.text for span in doc.spans["themes"]]
+    assert evidence("They must bring traffickers to justice.") == ["bring traffickers to justice"]
+    assert evidence("They must bring to justice all offenders.") == []
+    assert evidence("They must bring the traffickers to justice.") == []
+    assert evidence("Workers were badly exploited.") == ["Workers were badly exploited"]
+    assert evidence("Employees were exploited.") == []
+    assert evidence("We seek redress") == []
+    assert evidence("We seek redress now.") == ["redress now"]
+    assert evidence("Grievances were heard.") == ["Grievances"]
