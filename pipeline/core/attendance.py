@@ -142,14 +142,15 @@ def attendance_rows(paragraph: dict, entities: Sequence[Entity]) -> tuple[list[d
     """Rows for attendance.csv and attendance_checks.csv from one paragraph.
     A list counts only where at least half of its items name a known or
     defined state or organisation ('2 per cent of GNI to countries (...)'
-    is no participant list)."""
+    is no participant list), and a list of one ('10 States members of
+    ASEAN' in a speech) is no participant list either."""
     text = paragraph["text"]
     actors = [e for e in entities if e.kind not in ("city", "date", "person")]
     rows, checks = [], []
     for n, plist in enumerate(find_lists(text, [(e.start, e.end) for e in actors])):
         list_id = f"{paragraph['paragraph_id']}-l{n}"
         hits = [next((a for a in actors if s <= a.start and a.end <= e), None) for s, e in plist.items]
-        if sum(h is not None for h in hits) < len(hits) / 2:
+        if len(hits) < 2 or sum(h is not None for h in hits) < len(hits) / 2:
             continue
         for (s, e), hit in zip(plist.items, hits):
             rows.append({"statement_id": paragraph["statement_id"], "meeting_id": paragraph["meeting_id"],

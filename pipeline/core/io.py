@@ -28,7 +28,10 @@ def write_all(writers: Mapping[Path, Writer]) -> None:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         raise
+    umask = os.umask(0)
+    os.umask(umask)
     for tmp, target in staged:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes files private; outputs are ordinary files
         os.replace(tmp, target)
 
 

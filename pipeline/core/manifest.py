@@ -12,7 +12,7 @@ from .errors import PipelineError
 from .metadata import parse_date_field
 
 MANIFEST_COLUMNS = ("file", "title", "series", "ordinal", "start_date", "end_date",
-                    "city", "country", "co_chairs", "source_url")
+                    "city", "country", "co_chairs", "source_url", "speaker")
 REGISTER_COLUMNS = ("series", "ordinal", "title", "start_date", "end_date", "city", "country",
                     "format", "co_chairs", "doc_type", "url", "notes")
 

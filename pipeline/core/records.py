@@ -31,6 +31,7 @@ STATEMENT = {
     "country": "host country",
     "co_chairs": "co-chairs, '; '-separated",
     "source_url": "public address of the statement, where known",
+    "speaker": "who delivered the statement, as the manifest gives it (a canonical id such as PHL where known)",
     **{f"{f}_source": f"where {f} came from: manifest, text (inferred), register (corpus/meetings.csv) or ''" for f in METADATA_FIELDS},
     "text": "the cleaned statement text; paragraph offsets point into it",
 }

@@ -114,6 +114,7 @@ def merge_metadata(given: Mapping[str, object], inferred: Mapping[str, object],
             out[f], out[f"{f}_source"] = known[f], "register"
     url = given.get("source_url") or (known or {}).get("url") or ""
     out["source_url"] = url
+    out["speaker"] = given.get("speaker") or ""
     return out
 
 
@@ -173,7 +174,7 @@ def _empty_statement(rel: str, *, digest: str, fmt: str, status: str, reason: st
     row = {c: None for c in STATEMENT}
     row.update(statement_id=statement_id_for(digest or hashlib.sha256(rel.encode()).hexdigest()),
                path=rel, sha256=digest, format=fmt, status=status, reason=reason, n_chars=0, n_words=0,
-               text="", source_url="")
+               text="", source_url="", speaker="")
     row.update({f"{f}_source": "" for f in METADATA_FIELDS})
     return row
 

@@ -48,3 +48,13 @@ def test_a_parenthesis_after_a_number_is_no_list_unless_it_names_participants():
     paragraph = {"paragraph_id": "s-p1", "statement_id": "s", "meeting_id": "s-m0",
                  "text": "We give 2 per cent of GNI to least developed countries (in line with targets)."}
     assert attendance_rows(paragraph, []) == ([], [])
+
+
+def test_an_acronym_in_brackets_after_a_count_is_no_participant_list():
+    text = ("On 9 September, the leaders of the 21-member Asia-Pacific Economic Cooperation (APEC) economies "
+            "issued the Sydney Declaration.")
+    name, acronym = text.index("Asia-Pacific"), text.index("APEC")
+    paragraph = {"paragraph_id": "x-p0000", "statement_id": "x", "meeting_id": "x-m0", "text": text}
+    entities = [Entity(name, name + len("Asia-Pacific Economic Cooperation"), "apec", "international organisation",
+                       "APEC", False), Entity(acronym, acronym + 4, "apec", "international organisation", "APEC", False)]
+    assert attendance_rows(paragraph, entities) == ([], [])

@@ -1,0 +1,68 @@
+"""Stage `charts`: the trend tables drawn as PNG and SVG figures.
+
+    python -m pipeline.charts --tables outputs/tables --figures outputs/figures ...
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from . import _stage
+from .core import charts
+from .core.errors import PipelineError
+from .core.io import write_all
+
+TABLES = ("theme_trends", "attendance_trends", "actor_themes")
+
+
+def _bytes_writer(data: bytes):
+    return lambda path: path.write_bytes(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = _stage.parser(__doc__.splitlines()[0])
+    p.add_argument("--tables", type=Path, default=Path("outputs/tables"), help="the trends stage's CSVs")
+    p.add_argument("--summary", type=Path, default=Path("outputs/metrics/trends.json"), help="the trends summary")
+    p.add_argument("--figures", type=Path, default=Path("outputs/figures"), help="folder for PNG and SVG files")
+    args = p.parse_args(argv)
+    params = _stage.load_params(args.params, "charts")
+    for name in TABLES:
+        if not (args.tables / f"{name}.csv").exists():
+            raise PipelineError(f"{args.tables / name}.csv: not found: run the trends stage first (`dvc repro trends`)")
+    t = {name: pd.read_csv(args.tables / f"{name}.csv", keep_default_na=False, na_values=[""]) for name in TABLES}
+    summary = json.loads(args.summary.read_text(encoding="utf-8"))
+    note = (f"Source: {params.get('source', 'corpus statements')}; {summary['statements']:,} statement{'s' if summary['statements'] != 1 else ''}, "
+            f"{summary['sentences']:,} sentences. Themes tagged by the project codebook (corpus/codebook.yaml); "
+            "evidence sentences in outputs/tables/theme_evidence.csv.")
+    themes = t["theme_trends"].drop_duplicates("theme").set_index("theme")["theme_label"].to_dict()
+    groups = charts.groups_of(t["theme_trends"])
+    n = len(groups)
+    figures = {}
+    with charts.styled():
+        fig = charts.new_figure(max(8.0, 3.0 + 0.45 * n), 6.5)
+        charts.theme_heatmap(fig.add_subplot(), t["theme_trends"])
+        figures["theme_heatmap"] = fig
+        fig = charts.new_figure(12, 10)
+        charts.theme_lines(fig, t["theme_trends"])
+        figures["theme_lines"] = fig
+        fig = charts.new_figure(max(8.0, 3.0 + 0.6 * n), 5.5)
+        charts.attendance_bars(fig.add_subplot(), t["attendance_trends"], groups)
+        figures["attendance"] = fig
+        fig = charts.new_figure(11, 7.5)
+        charts.actor_theme_matrix(fig.add_subplot(), t["actor_themes"], themes, top=int(params.get("top_actors", 20)))
+        figures["actor_themes"] = fig
+        writers = {}
+        for name, fig in figures.items():
+            charts.source_note(fig, note)
+            for fmt, data in charts.save(fig).items():
+                writers[args.figures / f"{name}.{fmt}"] = _bytes_writer(data)
+    write_all(writers)
+    _stage.log(f"charts: {len(figures)} figures ({n} meetings) as PNG and SVG in {args.figures}")
+    return 0
+
+
+if __name__ == "__main__":
+    _stage.run(main)

@@ -1,0 +1,295 @@
+"""Tables across meetings: theme shares with Wilson intervals, entities,
+attendance, actors x themes and what is new in the latest meeting.
+
+Every function takes the tag stage's tables (DataFrames) and returns a
+DataFrame with the columns of its record type in ``records``. Counts are of
+sentences unless a column says otherwise, so every number can be traced back
+to sentence ids (``theme_evidence`` lists them).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import pandas as pd
+from scipy.stats import chi2
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .errors import PipelineError
+
+GROUPINGS = ("meeting", "year", "series")
+Z95 = 1.959963984540054
+ACTOR_LABELS = ("STATE", "ORG")
+
+
+def wilson_interval(successes: int, trials: int, *, z: float = Z95) -> tuple[float, float]:
+    """95% Wilson score interval for a proportion; (nan, nan) for no trials.
+    Unlike the normal approximation it stays inside [0, 1] and is honest for
+    the small counts a single meeting gives."""
+    if trials <= 0:
+        return math.nan, math.nan
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
+
+
+def log_likelihood(a: int, n_a: int, b: int, n_b: int) -> tuple[float, float]:
+    """Dunning's log-likelihood G2 for a count ``a`` of ``n_a`` against ``b``
+    of ``n_b`` (2x2 table, one degree of freedom) and its p-value."""
+    table = [(a, n_a - a), (b, n_b - b)]
+    total = n_a + n_b
+    if total == 0 or min(n_a, n_b) == 0:
+        return 0.0, 1.0
+    cols = [a + b, total - a - b]
+    g2 = 0.0
+    for row, n_row in zip(table, (n_a, n_b)):
+        for observed, n_col in zip(row, cols):
+            expected = n_row * n_col / total
+            if observed > 0 and expected > 0:
+                g2 += observed * math.log(observed / expected)
+    g2 = max(0.0, 2 * g2)
+    return g2, float(chi2.sf(g2, 1))
+
+
+def meeting_groups(meetings: pd.DataFrame, *, by: str = "meeting") -> pd.DataFrame:
+    """One row per meeting: the group it is counted in, with the group's
+    title, short label, series and first date, and its order in time.
+
+    ``by="meeting"``: a statement-level meeting with a known series and
+    ordinal is one group with every other statement of the same meeting
+    (each state's speech at one UN General Debate session); dated events
+    within a statement are groups of their own. ``year`` and ``series`` pool
+    further."""
+    if by not in GROUPINGS:
+        raise PipelineError(f"trends: group_by {by!r} is not one of {', '.join(GROUPINGS)}: fix params.yaml")
+    m = meetings.copy()
+    m["start_date"] = m["start_date"].fillna("").astype(str)
+    series = m["series"].fillna("").astype(str)
+    ordinal = m["ordinal"].astype("Int64").astype(str).replace("<NA>", "")
+    pooled = (m["level"] == "statement") & (series != "") & (ordinal != "")
+    if by == "meeting":
+        m["group_id"] = m["meeting_id"].where(~pooled, series + " " + ordinal)
+    elif by == "year":
+        m["group_id"] = m["start_date"].str[:4].replace("", "undated")
+    else:
+        m["group_id"] = series.replace("", "no series")
+    rows = []
+    for gid, g in m.groupby("group_id", sort=False):
+        dates = sorted(d for d in g["start_date"] if d)
+        first = g.iloc[0]
+        is_event = by == "meeting" and not pooled[g.index].any()
+        title = str(first["title"] or gid) if len(g) == 1 else f"{gid} ({len(g)} statements)"
+        rows.append({"group_id": gid, "title": title, "label": _shorten(title, 32) if is_event else str(gid),
+                     "series": "; ".join(sorted(set(s for s in g["series"].fillna("") if s))),
+                     "start_date": dates[0] if dates else "", "_events_last": int(is_event)})
+    groups = pd.DataFrame(rows, columns=["group_id", "title", "label", "series", "start_date", "_events_last"])
+    groups["_date"] = groups["start_date"].replace("", "9999")  # undated groups last
+    groups = groups.sort_values(["_date", "_events_last", "group_id"]).drop(columns=["_date", "_events_last"])
+    groups = groups.reset_index(drop=True)
+    groups["order"] = range(len(groups))
+    return m[["meeting_id", "group_id"]].merge(groups, on="group_id")
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
+def _group_table(groups: pd.DataFrame) -> pd.DataFrame:
+    return groups.drop(columns="meeting_id").drop_duplicates("group_id").sort_values("order")
+
+
+def sentence_groups(sentences: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Sentences with their group; a sentence whose meeting is unknown stops
+    the run (the tag and ingest outputs would be out of step)."""
+    out = sentences[["sentence_id", "statement_id", "meeting_id", "n_words"]].merge(
+        groups[["meeting_id", "group_id"]], on="meeting_id", how="left")
+    if out["group_id"].isna().any():
+        missing = out.loc[out["group_id"].isna(), "meeting_id"].iloc[0]
+        raise PipelineError(f"trends: sentences refer to meeting {missing!r}, which meetings.parquet does not have: "
+                            "rerun ingest and tag (`dvc repro`)")
+    return out
+
+
+def theme_trends(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
+                 themes: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """One row per group x theme, zero counts included."""
+    sg = sentence_groups(sentences, groups)
+    tm = mentions[mentions["kind"] == "theme"].merge(sg[["sentence_id", "group_id"]], on="sentence_id")
+    totals = sg.groupby("group_id").agg(sentences=("sentence_id", "size"), words=("n_words", "sum"),
+                                        statements=("statement_id", "nunique"))
+    rows = []
+    by_key = {key: g for key, g in tm.groupby(["group_id", "label"])}
+    for _, group in _group_table(groups).iterrows():
+        gid = group["group_id"]
+        total = totals.loc[gid] if gid in totals.index else pd.Series({"sentences": 0, "words": 0, "statements": 0})
+        for theme_id, theme_label in themes:
+            hits = by_key.get((gid, theme_id))
+            k = 0 if hits is None else hits["sentence_id"].nunique()
+            n = int(total["sentences"])
+            low, high = wilson_interval(k, n)
+            words = int(total["words"])
+            n_mentions = 0 if hits is None else len(hits)
+            rows.append({"group_id": gid, "title": group["title"], "label": group["label"],
+                         "series": group["series"], "start_date": group["start_date"], "order": group["order"],
+                         "theme": theme_id, "theme_label": theme_label,
+                         "sentences_with_theme": k, "sentences": n,
+                         "share": k / n if n else math.nan, "share_low": low, "share_high": high,
+                         "mentions": n_mentions, "words": words,
+                         "mentions_per_1000_words": 1000 * n_mentions / words if words else math.nan,
+                         "statements_with_theme": 0 if hits is None else hits["statement_id"].nunique(),
+                         "statements": int(total["statements"])})
+    return pd.DataFrame(rows)
+
+
+def theme_shares_wide(theme_trends: pd.DataFrame) -> pd.DataFrame:
+    """One row per group, one share column per theme id: the shape
+    `dvc plots` draws as one line per theme."""
+    wide = theme_trends.pivot(index=["order", "group_id", "label", "start_date"], columns="theme", values="share")
+    themes = list(dict.fromkeys(theme_trends["theme"]))
+    return wide[themes].reset_index().rename_axis(columns=None)
+
+
+def entity_trends(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
+                  names: dict[str, str]) -> pd.DataFrame:
+    """States and organisations named per group (only those named)."""
+    sg = sentence_groups(sentences, groups)
+    em = mentions[(mentions["kind"] == "entity") & mentions["label"].isin(ACTOR_LABELS)]
+    em = em.merge(sg[["sentence_id", "group_id"]], on="sentence_id")
+    cols = ["group_id", "order", "canonical_id", "name", "label", "sentences", "mentions", "statements"]
+    if em.empty:
+        return pd.DataFrame(columns=cols)
+    out = em.groupby(["group_id", "canonical_id", "label"], as_index=False).agg(
+        sentences=("sentence_id", "nunique"), mentions=("sentence_id", "size"), statements=("statement_id", "nunique"),
+        text=("text", lambda t: Counter(t).most_common(1)[0][0]))
+    out["name"] = [names.get(cid, text) for cid, text in zip(out["canonical_id"], out["text"])]
+    out = out.merge(_group_table(groups)[["group_id", "order"]], on="group_id")
+    return out.sort_values(["order", "mentions", "canonical_id"], ascending=[True, False, True])[cols]
+
+
+def attendance_trends(attendance: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Participants listed per group and role (from the tag stage's lists)."""
+    cols = ["group_id", "label", "start_date", "order", "role", "participants"]
+    if attendance.empty:
+        return pd.DataFrame(columns=cols)
+    a = attendance.merge(groups, on="meeting_id")
+    a["key"] = a["canonical_id"].where(a["canonical_id"].fillna("") != "", a["participant"])
+    out = a.groupby(["group_id", "label", "start_date", "order", "role"], as_index=False).agg(
+        participants=("key", "nunique"))
+    return out.sort_values(["order", "role"])[cols]
+
+
+def actor_themes(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
+                 names: dict[str, str], *, examples: int = 3) -> pd.DataFrame:
+    """Which states and organisations are named in the same sentence as
+    which theme, with the first example sentence ids."""
+    cols = ["canonical_id", "name", "label", "theme", "sentences", "statements", "groups", "example_sentence_ids"]
+    sg = sentence_groups(sentences, groups)
+    actors = mentions[(mentions["kind"] == "entity") & mentions["label"].isin(ACTOR_LABELS)]
+    themes = mentions[mentions["kind"] == "theme"]
+    pairs = actors[["sentence_id", "statement_id", "canonical_id", "label", "text"]].drop_duplicates(
+        ["sentence_id", "canonical_id"]).merge(themes[["sentence_id", "label"]].drop_duplicates()
+                                              .rename(columns={"label": "theme"}), on="sentence_id")
+    if pairs.empty:
+        return pd.DataFrame(columns=cols)
+    pairs = pairs.merge(sg[["sentence_id", "group_id"]], on="sentence_id")
+    out = pairs.groupby(["canonical_id", "label", "theme"], as_index=False).agg(
+        sentences=("sentence_id", "nunique"), statements=("statement_id", "nunique"), groups=("group_id", "nunique"),
+        example_sentence_ids=("sentence_id", lambda s: " ".join(sorted(set(s))[:examples])),
+        text=("text", "first"))
+    out["name"] = [names.get(cid, text) for cid, text in zip(out["canonical_id"], out["text"])]
+    return out.sort_values(["sentences", "canonical_id", "theme"], ascending=[False, True, True])[cols]
+
+
+_WORD = re.compile(r"[a-z][a-z\-]+[a-z]")
+
+
+def terms_of(text: str) -> list[str]:
+    """Lower-case words of three or more letters, stop words left out."""
+    return [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
+
+
+def emerging(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
+             themes: Sequence[tuple[str, str]], *, top_terms: int = 20, min_count: int = 3) -> pd.DataFrame:
+    """The latest group against all earlier ones: every theme, and the
+    ``top_terms`` words whose rate changed most (by G2), with the group and
+    date each was first seen. Empty when there is only one group."""
+    cols = ["kind", "item", "label", "latest_count", "latest_total", "earlier_count", "earlier_total",
+            "latest_share", "earlier_share", "change", "g2", "p_value", "direction", "first_seen_group",
+            "first_seen_label", "first_seen_date"]
+    table = _group_table(groups)
+    if len(table) < 2:
+        return pd.DataFrame(columns=cols)
+    latest = table.iloc[-1]["group_id"]
+    order = dict(zip(table["group_id"], table["order"]))
+    first_seen_of = {gid: (gid, label, date) for gid, label, date in
+                     zip(table["group_id"], table["label"], table["start_date"])}
+    sg = sentence_groups(sentences, groups).merge(sentences[["sentence_id", "text"]], on="sentence_id")
+    is_latest = sg["group_id"] == latest
+    n1, n0 = int(is_latest.sum()), int((~is_latest).sum())
+    rows = []
+    tm = mentions[mentions["kind"] == "theme"].merge(sg[["sentence_id", "group_id"]], on="sentence_id")
+    for theme_id, theme_label in themes:
+        hits = tm[tm["label"] == theme_id].drop_duplicates("sentence_id")
+        a = int((hits["group_id"] == latest).sum())
+        b = len(hits) - a
+        first = min(hits["group_id"], key=order.get) if len(hits) else ""
+        rows.append(_keyness_row("theme", theme_id, theme_label, a, n1, b, n0, first_seen_of.get(first, ("", "", ""))))
+    counts: dict[str, Counter] = {}
+    for gid, texts in sg.groupby("group_id")["text"]:
+        counts[gid] = Counter(w for t in texts for w in terms_of(t))
+    latest_counts = counts.get(latest, Counter())
+    earlier_counts: Counter = Counter()
+    first_seen: dict[str, str] = {}
+    for gid in sorted(counts, key=order.get):
+        for w in counts[gid]:
+            first_seen.setdefault(w, gid)
+        if gid != latest:
+            earlier_counts.update(counts[gid])
+    w1, w0 = sum(latest_counts.values()), sum(earlier_counts.values())
+    term_rows = []
+    for w in sorted(set(latest_counts) | set(earlier_counts)):
+        a, b = latest_counts[w], earlier_counts[w]
+        if a + b >= min_count:
+            term_rows.append(_keyness_row("term", w, w, a, w1, b, w0, first_seen_of[first_seen[w]]))
+    term_rows.sort(key=lambda r: (-r["g2"], r["item"]))
+    out = pd.DataFrame(rows + term_rows[:top_terms], columns=cols)
+    return out
+
+
+def _keyness_row(kind: str, item: str, label: str, a: int, n1: int, b: int, n0: int,
+                 first_seen: tuple[str, str, str]) -> dict:
+    g2, p = log_likelihood(a, n1, b, n0)
+    s1, s0 = (a / n1 if n1 else math.nan), (b / n0 if n0 else math.nan)
+    return {"kind": kind, "item": item, "label": label, "latest_count": a, "latest_total": n1,
+            "earlier_count": b, "earlier_total": n0, "latest_share": s1, "earlier_share": s0,
+            "change": s1 - s0, "g2": g2, "p_value": p,
+            "direction": "up" if s1 > s0 else ("down" if s1 < s0 else "same"),
+            "first_seen_group": first_seen[0], "first_seen_label": first_seen[1], "first_seen_date": first_seen[2]}
+
+
+def theme_evidence(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
+                   statements: pd.DataFrame) -> pd.DataFrame:
+    """Every theme mention with its sentence and statement: the rows behind
+    every theme count (one row per mention; a sentence with two matches of
+    one theme counts once in the trends)."""
+    cols = ["group_id", "theme", "sentence_id", "statement_id", "statement", "evidence", "start", "end", "rule",
+            "sentence"]
+    tm = mentions[mentions["kind"] == "theme"]
+    if tm.empty:
+        return pd.DataFrame(columns=cols)
+    out = tm.merge(sentence_groups(sentences, groups)[["sentence_id", "group_id"]], on="sentence_id")
+    out = out.merge(sentences[["sentence_id", "text"]].rename(columns={"text": "sentence"}), on="sentence_id")
+    st = statements.set_index("statement_id")
+    names = (st["title"].fillna("").where(st["title"].fillna("") != "", st["path"])).to_dict()
+    out["statement"] = out["statement_id"].map(names)
+    out = out.rename(columns={"label": "theme", "text": "evidence", "source": "rule"})
+    order = dict(zip(groups["group_id"], groups["order"]))
+    out["_order"] = out["group_id"].map(order)
+    return out.sort_values(["_order", "theme", "sentence_id", "start"])[cols]

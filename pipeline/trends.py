@@ -1,0 +1,68 @@
+"""Stage `trends`: tables across meetings from the tag stage's sentences and mentions.
+
+    python -m pipeline.trends --interim outputs/interim --tables outputs/tables ...
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import _stage
+from .core import trends
+from .core.codebook import load_codebook
+from .core.errors import PipelineError
+from .core.gazetteer import load_actors
+from .core.io import csv_writer, json_writer, write_all
+
+INTERIM = ("statements.parquet", "meetings.parquet", "sentences.parquet", "mentions.parquet")
+
+
+def read_interim(folder: Path) -> dict[str, pd.DataFrame]:
+    for name in INTERIM:
+        if not (folder / name).exists():
+            raise PipelineError(f"{folder / name}: not found: run the ingest and tag stages first (`dvc repro tag`)")
+    return {name.split(".")[0]: pd.read_parquet(folder / name) for name in INTERIM}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = _stage.parser(__doc__.splitlines()[0])
+    p.add_argument("--interim", type=Path, default=Path("outputs/interim"), help="the tag stage's Parquet tables")
+    p.add_argument("--attendance", type=Path, default=Path("outputs/tables/attendance.csv"), help="attendance lists")
+    p.add_argument("--codebook", type=Path, default=Path("corpus/codebook.yaml"), help="theme ids and labels")
+    p.add_argument("--gazetteer", type=Path, default=Path("corpus/gazetteer/actors.yaml"), help="display names")
+    p.add_argument("--tables", type=Path, default=Path("outputs/tables"), help="folder for the trend CSVs")
+    p.add_argument("--metrics", type=Path, default=Path("outputs/metrics/trends.json"), help="summary JSON")
+    args = p.parse_args(argv)
+    params = _stage.load_params(args.params, "trends")
+    data = read_interim(args.interim)
+    themes = [(t.id, t.label) for t in load_codebook(args.codebook).themes]
+    names = {a.id: a.name for a in load_actors(args.gazetteer)}
+    groups = trends.meeting_groups(data["meetings"], by=str(params.get("group_by", "meeting")))
+    sentences, mentions = data["sentences"], data["mentions"]
+    attendance = pd.read_csv(args.attendance, dtype=str, keep_default_na=False) if args.attendance.exists() \
+        else pd.DataFrame(columns=["meeting_id", "role", "canonical_id", "participant"])
+    theme_trends = trends.theme_trends(sentences, mentions, groups, themes)
+    tables = {
+        "theme_trends": theme_trends,
+        "theme_shares": trends.theme_shares_wide(theme_trends),
+        "entity_trends": trends.entity_trends(sentences, mentions, groups, names),
+        "attendance_trends": trends.attendance_trends(attendance, groups),
+        "actor_themes": trends.actor_themes(sentences, mentions, groups, names),
+        "emerging": trends.emerging(sentences, mentions, groups, themes, top_terms=int(params.get("top_terms", 20)),
+                                    min_count=int(params.get("min_term_count", 3))),
+        "theme_evidence": trends.theme_evidence(sentences, mentions, groups, data["statements"]),
+    }
+    summary = {"group_by": params.get("group_by", "meeting"), "groups": int(groups["group_id"].nunique()),
+               "statements": int(sentences["statement_id"].nunique()),
+               "sentences": len(sentences), **{name: len(t) for name, t in tables.items()}}
+    write_all({**{args.tables / f"{name}.csv": csv_writer(t) for name, t in tables.items()},
+               args.metrics: json_writer(summary)})
+    _stage.log(f"trends: {summary['groups']} groups by {summary['group_by']}, {len(sentences)} sentences -> "
+               f"{', '.join(f'{n}.csv' for n in tables)} in {args.tables}")
+    return 0
+
+
+if __name__ == "__main__":
+    _stage.run(main)
