@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: run test install lock clean-venv help evaluate-shared
+.PHONY: run test install lock clean-venv help evaluate-shared ungdc
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,6 +24,8 @@ run: $(STAMP)  ## run the whole pipeline (dvc repro) and say where the results a
 	$(BIN)/dvc repro
 	@echo
 	@echo "Results:"
+	@echo "  report   outputs/report.html (open it in a browser)"
+	@echo "  figures  outputs/figures/ (PNG and SVG)"
 	@echo "  tables   outputs/tables/"
 	@echo "  metrics  outputs/metrics/"
 	@echo "  interim  outputs/interim/ (statements, meetings, paragraphs, sentences, mentions as Parquet)"
@@ -34,6 +36,17 @@ test: $(STAMP)  ## run the test suite
 SHARED ?= ../shared
 evaluate-shared: $(STAMP)  ## score the codebook on ../shared/gold/ungdc-dev.jsonl (written to outputs/local/, never committed)
 	$(BIN)/python -m pipeline.evaluate --gold $(SHARED)/gold/ungdc-dev.jsonl --out outputs/local/evaluation-ungdc-dev.json
+
+UNGDC ?= $(SHARED)/ungdc/bali-members-2002-2024
+UNGDC_OUT := outputs/ungdc
+ungdc: $(STAMP)  ## every stage on UN General Debate speeches (UNGDC=folder or .tar.xz) into outputs/ungdc/ (not committed)
+	rm -rf $(UNGDC_OUT)
+	$(BIN)/python -m pipeline.import_ungdc $(UNGDC) --out $(UNGDC_OUT)/corpus
+	$(BIN)/python -m pipeline.run_corpus $(UNGDC_OUT)/corpus/statements --manifest $(UNGDC_OUT)/corpus/statements.csv \
+	  --out $(UNGDC_OUT) \
+	  --set "charts.source=UN General Debate Corpus (Jankin, Baturo and Dasandi; CC0)" \
+	  --set "report.title=UN General Debate speeches: themes across sessions" \
+	  --set "report.corpus_note=Speeches at the UN General Debate (each session a meeting, each state's speech a statement), tagged with the project's theme codebook."
 
 lock:  ## re-resolve dependencies from pyproject.toml into requirements.lock
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

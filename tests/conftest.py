@@ -33,3 +33,13 @@ def nlp():
 
 def ents(doc) -> list[tuple[str, str, str]]:
     return [(e.text, e.label_, e.kb_id_) for e in doc.ents]
+
+
+@pytest.fixture(scope="session")
+def seed_run(tmp_path_factory) -> Path:
+    """The project corpus through every stage (ingest -> report) into a temporary folder."""
+    from pipeline import run_corpus
+    out = tmp_path_factory.mktemp("seed-run")
+    assert run_corpus.main([str(ROOT / "corpus/statements"), "--manifest", str(ROOT / "corpus/statements.csv"),
+                            "--out", str(out), "--params", str(ROOT / "params.yaml")]) == 0
+    return out

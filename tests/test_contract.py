@@ -91,10 +91,28 @@ def dvc(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(Path(env_bin) / "dvc"), *args], capture_output=True, text=True, cwd=cwd, env=env)
 
 
+def test_the_dvc_plot_of_theme_shares_has_a_line_for_every_codebook_theme():
+    from pipeline.core.codebook import load_codebook
+    plots = yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
+    shares = next(p["theme_share_by_meeting"] for p in plots if "theme_share_by_meeting" in p)
+    assert shares["y"]["outputs/tables/theme_shares.csv"] == load_codebook(ROOT / "corpus/codebook.yaml").ids()
+
+
+COMMITTED_OUTPUTS = ["outputs/tables", "outputs/figures", "outputs/report.html", "outputs/metrics"]
+
+
+def committed_files() -> list[str]:
+    listed = subprocess.run(["git", "ls-files", *COMMITTED_OUTPUTS], capture_output=True, text=True, cwd=ROOT,
+                            check=True).stdout.split()
+    return [p for p in listed if (ROOT / p).is_file()]
+
+
 @pytest.mark.slow
 def test_dvc_repro_produces_every_declared_output_and_a_second_run_does_nothing(fresh_clone):
-    first = dvc(["repro"], fresh_clone)
+    first = dvc(["repro", "--force"], fresh_clone)
     assert first.returncode == 0, first.stderr + first.stdout
+    changed = [p for p in committed_files() if (fresh_clone / p).read_bytes() != (ROOT / p).read_bytes()]
+    assert not changed, f"a fresh `dvc repro` changed committed outputs (run `make run` and commit): {changed}"
     for name, stage in STAGES.items():
         for path in paths(stage.get("outs")) + paths(stage.get("metrics")) + paths(stage.get("plots")):
             assert (fresh_clone / path).exists(), f"stage {name} did not write {path}"

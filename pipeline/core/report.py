@@ -26,11 +26,14 @@ table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
 th,td{border:1px solid #ddd;padding:.25rem .45rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.zero{color:#aaa}
-.kwic{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;width:100%}
-.kwic td{border:none;border-bottom:1px solid #eee}
-.kwic .left{text-align:right;white-space:nowrap;overflow:hidden;max-width:26rem;direction:rtl}
+.kwic{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;width:100%;table-layout:fixed}
+.kwic td{border:none;padding:.15rem .3rem}
+.kwic col.l,.kwic col.r{width:40%}.kwic col.k{width:20%}
+.kwic .left{text-align:right;white-space:nowrap;overflow:hidden;text-overflow:clip;direction:rtl}
 .kwic .left span{direction:ltr;unicode-bidi:embed}
-.kwic .right{white-space:nowrap;overflow:hidden;max-width:26rem}
+.kwic .key{text-align:center}
+.kwic .right{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.kwic tr.src td{border-bottom:1px solid #eee;padding-bottom:.4rem}
 mark{background:#ffe08a;padding:0 .1rem}
 .src{color:#666;font-family:system-ui,sans-serif;font-size:.78rem}
 nav a{margin-right:.8rem}
@@ -117,7 +120,7 @@ def evidence_section(theme_trends: pd.DataFrame, evidence: pd.DataFrame, *, per_
         cells = [r for r in t.sort_values("order").itertuples() if r.sentences_with_theme]
         label = t.iloc[0]["theme_label"]
         total = int(t["sentences_with_theme"].sum())
-        parts.append(f'<h3 id="{anchor(theme)}">{esc(label)} <span class="note">({theme}; {total} sentences)</span></h3>')
+        parts.append(f'<h3 id="{anchor(theme)}">{esc(label)} <span class="note">({theme}; {total} sentence{"s" if total != 1 else ""})</span></h3>')
         if not cells:
             parts.append('<p class="note">No sentence in the corpus carries this theme.</p>')
         for r in cells:
@@ -132,10 +135,12 @@ def evidence_section(theme_trends: pd.DataFrame, evidence: pd.DataFrame, *, per_
                 spans = sorted(set(zip(mentions["start"].astype(int), mentions["end"].astype(int))))
                 left, key, right = kwic(str(first["sentence"]), spans)
                 rules = ", ".join(sorted(set(mentions["rule"])))
-                lines.append(f'<tr id="{esc(sentence_id)}"><td class="left"><span>{left}</span></td><td>{key}</td>'
-                             f'<td class="right">{right}</td><td class="src">{esc(first["statement"])} \u00b7 '
+                lines.append(f'<tr id="{esc(sentence_id)}" title="{esc(first["sentence"])}"><td class="left">'
+                             f'<span>{left}</span></td><td class="key">{key}</td><td class="right">{right}</td></tr>'
+                             f'<tr class="src"><td colspan="3">{esc(first["statement"])} \u00b7 sentence '
                              f'{esc(sentence_id)} \u00b7 rule {esc(rules)}</td></tr>')
-            parts.append(f'<table class="kwic"><tbody>{"".join(lines)}</tbody></table>')
+            parts.append('<table class="kwic"><colgroup><col class="l"><col class="k"><col class="r"></colgroup>'
+                         f'<tbody>{"".join(lines)}</tbody></table>')
             if len(sentences) > per_cell:
                 parts.append(f'<p class="note">Showing {per_cell} of {len(sentences)} sentences; all are in '
                              f'outputs/tables/theme_evidence.csv (group_id {esc(r.group_id)}, theme {theme}).</p>')

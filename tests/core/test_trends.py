@@ -1,0 +1,119 @@
+"""Trend tables: intervals, keyness, grouping and the zero rows that make absence visible."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from scipy.stats import chi2_contingency
+
+from pipeline.core import trends
+from pipeline.core.errors import PipelineError
+
+
+def test_wilson_interval_matches_the_textbook_values():
+    low, high = trends.wilson_interval(0, 10)
+    assert low == 0.0 and high == pytest.approx(0.2775, abs=1e-4)
+    low, high = trends.wilson_interval(5, 10)
+    assert (low, high) == (pytest.approx(0.2366, abs=1e-4), pytest.approx(0.7634, abs=1e-4))
+    assert trends.wilson_interval(10, 10)[1] == 1.0
+    assert all(math.isnan(v) for v in trends.wilson_interval(0, 0))
+
+
+def test_log_likelihood_is_zero_for_equal_rates_and_grows_with_the_difference():
+    assert trends.log_likelihood(10, 100, 20, 200)[0] == pytest.approx(0.0, abs=1e-9)
+    g_small, p_small = trends.log_likelihood(12, 100, 20, 200)
+    g_big, p_big = trends.log_likelihood(40, 100, 20, 200)
+    assert 0 < g_small < g_big and p_big < 0.001 < p_small
+    # the same 2x2 table through SciPy's log-likelihood contingency test
+    reference, p_reference, _, _ = chi2_contingency([[40, 60], [20, 180]], correction=False, lambda_="log-likelihood")
+    assert (g_big, p_big) == (pytest.approx(reference), pytest.approx(p_reference))
+    assert g_big == pytest.approx(35.606, abs=1e-3)
+
+
+def meetings_table() -> pd.DataFrame:
+    rows = [
+        # two speeches at the same UN session are one meeting; a dated event in a statement is its own
+        ("s1-m0", "s1", "statement", "A at session 57", "UN General Debate", 57, "2002"),
+        ("s2-m0", "s2", "statement", "B at session 57", "UN General Debate", 57, "2002"),
+        ("s3-m0", "s3", "statement", "B at session 58", "UN General Debate", 58, "2003"),
+        ("s4-m0", "s4", "statement", "Co-chairs' statement", "WG-TIP", 11, "2025-12-01"),
+        ("s4-m1", "s4", "event", "Joint Regional Event", "WG-TIP", None, "2025-12-02"),
+    ]
+    return pd.DataFrame(rows, columns=["meeting_id", "statement_id", "level", "title", "series", "ordinal",
+                                       "start_date"]).astype({"ordinal": "Int64"})
+
+
+def test_statements_of_the_same_meeting_are_pooled_and_events_stand_alone():
+    groups = trends.meeting_groups(meetings_table())
+    group_of = dict(zip(groups["meeting_id"], groups["group_id"]))
+    assert group_of["s1-m0"] == group_of["s2-m0"] == "UN General Debate 57"
+    assert group_of["s4-m1"] == "s4-m1"
+    ordered = groups.drop_duplicates("group_id").sort_values("order")
+    assert list(ordered["group_id"]) == ["UN General Debate 57", "UN General Debate 58", "WG-TIP 11", "s4-m1"]
+    assert ordered.iloc[0]["title"] == "UN General Debate 57 (2 statements)"
+
+
+def test_grouping_by_year_and_series_and_unknown_grouping_is_an_error():
+    assert set(trends.meeting_groups(meetings_table(), by="year")["group_id"]) == {"2002", "2003", "2025"}
+    assert set(trends.meeting_groups(meetings_table(), by="series")["group_id"]) == {"UN General Debate", "WG-TIP"}
+    with pytest.raises(PipelineError, match="group_by 'decade'"):
+        trends.meeting_groups(meetings_table(), by="decade")
+
+
+def tagged() -> tuple[pd.DataFrame, pd.DataFrame]:
+    sentences = pd.DataFrame([
+        ("a1", "s1", "s1-m0", 10, "Trafficking in persons rose."),
+        ("a2", "s2", "s2-m0", 10, "Fiji spoke on fishing crews."),
+        ("a3", "s3", "s3-m0", 10, "Scam centres spread across the region."),
+        ("a4", "s3", "s3-m0", 10, "Scam compounds held victims."),
+    ], columns=["sentence_id", "statement_id", "meeting_id", "n_words", "text"])
+    mentions = pd.DataFrame([
+        ("a1", "s1", "s1-m0", "theme", "trafficking", "trafficking", "Trafficking in persons", 0, 22),
+        ("a2", "s2", "s2-m0", "entity", "STATE", "FJI", "Fiji", 0, 4),
+        ("a2", "s2", "s2-m0", "theme", "fishing", "fishing", "fishing crews", 14, 27),
+        ("a3", "s3", "s3-m0", "theme", "scam_centres", "scam_centres", "Scam centres", 0, 12),
+        ("a4", "s3", "s3-m0", "theme", "scam_centres", "scam_centres", "Scam compounds", 0, 14),
+    ], columns=["sentence_id", "statement_id", "meeting_id", "kind", "label", "canonical_id", "text", "start", "end"])
+    return sentences, mentions
+
+
+THEMES = [("trafficking", "Trafficking"), ("fishing", "Fishing"), ("scam_centres", "Scam centres")]
+
+
+def test_theme_trends_have_a_row_for_every_meeting_and_theme_including_zeros():
+    sentences, mentions = tagged()
+    groups = trends.meeting_groups(meetings_table())
+    table = trends.theme_trends(sentences, mentions, groups, THEMES)
+    assert len(table) == 4 * len(THEMES)
+    row = table[(table.group_id == "UN General Debate 58") & (table.theme == "scam_centres")].iloc[0]
+    assert (row.sentences_with_theme, row.sentences, row.share, row.mentions) == (2, 2, 1.0, 2)
+    assert row.mentions_per_1000_words == 100.0
+    absent = table[(table.group_id == "UN General Debate 58") & (table.theme == "fishing")].iloc[0]
+    assert absent.sentences_with_theme == 0 and absent.share == 0.0 and absent.share_high > 0
+    empty = table[table.group_id == "s4-m1"]
+    assert (empty.sentences == 0).all() and empty.share.isna().all()
+
+
+def test_actors_are_paired_with_the_themes_of_their_sentences():
+    sentences, mentions = tagged()
+    pairs = trends.actor_themes(sentences, mentions, trends.meeting_groups(meetings_table()), {"FJI": "Fiji"})
+    assert pairs[["name", "theme", "sentences", "example_sentence_ids"]].values.tolist() == [["Fiji", "fishing", 1, "a2"]]
+
+
+def test_emerging_compares_the_latest_meeting_with_all_earlier_ones():
+    sentences, mentions = tagged()
+    meetings = meetings_table().iloc[:3]
+    table = trends.emerging(sentences, mentions, trends.meeting_groups(meetings), THEMES, min_count=1)
+    scam = table[(table.kind == "theme") & (table.item == "scam_centres")].iloc[0]
+    assert (scam.latest_count, scam.latest_total, scam.earlier_count, scam.earlier_total) == (2, 2, 0, 2)
+    assert scam.direction == "up" and scam.first_seen_group == "UN General Debate 58" and scam.first_seen_date == "2003"
+    assert "scam" in set(table.loc[table.kind == "term", "item"])
+    assert trends.emerging(sentences, mentions, trends.meeting_groups(meetings.iloc[:1]), THEMES).empty
+
+
+def test_a_sentence_whose_meeting_is_unknown_stops_the_run():
+    sentences, mentions = tagged()
+    with pytest.raises(PipelineError, match="meeting 's3-m0'"):
+        trends.theme_trends(sentences, mentions, trends.meeting_groups(meetings_table().iloc[:2]), THEMES)
