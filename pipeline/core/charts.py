@@ -141,9 +141,11 @@ def attendance_bars(ax: Axes, attendance_trends: pd.DataFrame, groups: pd.DataFr
                      color="white")
         bottom += values
     _thin_ticks(ax, tick_labels(shown))
-    ax.set_xlim(-0.8, max(len(pivot), 5) - 0.2)  # a lone meeting gets a bar, not a wall
+    pad = max(0.8, (5 - len(pivot)) / 2)  # a lone meeting gets a bar in the middle, not a wall
+    ax.set_xlim(-pad, len(pivot) - 1 + pad)
     ax.set_xlabel("Meeting")
-    ax.legend(title="Role", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], title="Role", loc="upper left", bbox_to_anchor=(1.0, 1.0))  # as stacked
 
 
 def actor_theme_matrix(ax: Axes, actor_themes: pd.DataFrame, theme_labels: dict[str, str], *, top: int = 20) -> None:
