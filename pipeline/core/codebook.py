@@ -33,6 +33,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
 
 from .errors import PipelineError
+from .lemmas import english
 
 THEME_KEYS = {"id", "label", "definition", "parent", "rules", "examples"}
 RULE_KEYS = {"id", "patterns", "exclude", "requires", "unless"}
@@ -141,19 +142,22 @@ def load_codebook(path: Path) -> Codebook:
     return book
 
 
-def phrase_to_pattern(phrase: str, lemma_of: Callable[[str], list[str]]) -> list[dict]:
-    """'trafficking {in|of} *' -> token pattern on lower-case lemmas, with
-    optional hyphens between words."""
+def phrase_to_pattern(phrase: str, forms_of: Callable[[str], list[list[str]]]) -> list[dict]:
+    """'trafficking {in|of} *' -> token pattern on lower-case word forms,
+    with optional hyphens between words (for phrases with too many variants
+    for the PhraseMatcher)."""
     tokens: list[dict] = []
-    for word in re.findall(r"\{[^}]*\}|[^\s]+", phrase):
+    for word in _words(phrase):
         if word == "*":
             parts = [{}]
-        elif word.startswith("{"):
-            options = sorted({lemma_of(opt)[0] for opt in word[1:-1].split("|") if lemma_of(opt)})
-            parts = [{"LEMMA": {"IN": options}}]
         else:
-            parts = [{"LEMMA": lem} if lem != "-" else {"ORTH": "-", "OP": "?"} for lem in lemma_of(word)]
-        if tokens and parts and parts[0].get("ORTH") != "-":
+            options = word[1:-1].split("|") if word.startswith("{") else [word]
+            per_option = [forms_of(o) for o in options]
+            if len(per_option) == 1:
+                parts = [{"LOWER": {"IN": f}} for f in per_option[0]]
+            else:  # alternatives of one word each
+                parts = [{"LOWER": {"IN": sorted({w for f in per_option for w in (f[0] if f else [])})}}]
+        if tokens:
             tokens.append({"ORTH": "-", "OP": "?"})
         tokens += parts
     return tokens
@@ -166,23 +170,38 @@ def _words(phrase: str) -> list[str]:
     return re.findall(r"\{[^}]*\}|[^\s]+", phrase)
 
 
-def phrase_variants(phrase: str, lemma_of: Callable[[str], list[str]]) -> list[list[str]] | None:
-    """All lemma sequences a phrase without '*' stands for, with and without
-    hyphens between words ('people smuggling', 'people - smuggling'); None
-    when there are too many to enumerate."""
+def phrase_variants(phrase: str, forms_of: Callable[[str], list[list[str]]]) -> list[list[str]] | None:
+    """All lower-case word sequences a phrase without '*' stands for: every
+    form of every lemma ('trafficking in persons' -> 'trafficked in person',
+    ...), with and without hyphens between words; None when there are too
+    many to enumerate. ``forms_of(word)`` gives, for each token of the word,
+    the forms that share its lemma."""
     choices = []
     for word in _words(phrase):
         options = word[1:-1].split("|") if word.startswith("{") else [word]
-        choices.append(sorted({tuple(lem for lem in lemma_of(o) if lem != "-") for o in options} - {()}))
+        sequences: set[tuple[str, ...]] = set()
+        for option in options:
+            token_forms = forms_of(option)
+            if _product_size(token_forms) > MAX_VARIANTS:
+                return None
+            sequences.update(product(*token_forms) if token_forms else ())
+        choices.append(sorted(sequences))
+    if _product_size(choices) > MAX_VARIANTS:
+        return None
     variants: set[tuple[str, ...]] = set()
     for combo in product(*choices):
-        flat = [lem for part in combo for lem in part]
+        flat = [w for part in combo for w in part]
         variants.add(tuple(flat))
         if len(flat) > 1:
-            variants.add(tuple(x for lem in flat for x in (lem, "-"))[:-1])
-        if len(variants) > MAX_VARIANTS:
-            return None
+            variants.add(tuple(x for w in flat for x in (w, "-"))[:-1])
     return [list(v) for v in sorted(variants)]
+
+
+def _product_size(choices: Sequence[Sequence]) -> int:
+    n = 1
+    for c in choices:
+        n *= max(1, len(c))
+    return n
 
 
 def wildcard_parts(phrase: str) -> tuple[list[str], list[int]]:
@@ -224,16 +243,9 @@ def simple_token_pattern(pattern: Sequence[dict]) -> tuple[str, list[list[str]]]
             return None
         attrs.add(attr.upper())
         choices.append(sorted(set(values)))
-    if len(attrs) != 1 or _count(choices) > MAX_VARIANTS:
+    if len(attrs) != 1 or _product_size(choices) > MAX_VARIANTS:
         return None
     return attrs.pop(), [list(c) for c in product(*choices)]
-
-
-def _count(choices: list[list[str]]) -> int:
-    n = 1
-    for c in choices:
-        n *= len(c)
-    return n
 
 
 def _join_wildcards(doc: Doc, segment_hits: list[list[tuple[int, int]]], gaps: list[int]) -> list[tuple[int, int]]:
@@ -257,19 +269,32 @@ class ThemeTagger:
         self.name = name
         self.codebook = load_codebook(Path(codebook))
         self.matcher = Matcher(nlp.vocab)
-        self.phrases = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.lemmas = english()
         self.word_lists: dict[str, PhraseMatcher] = {}
         self.wildcards: list[tuple[str, list[int]]] = []
         self.rules: dict[str, tuple[Theme, Rule]] = {}
         self.nlp = nlp
         self._compiled = False
 
-    def _lemmas(self, text: str) -> list[str]:
-        doc = self.nlp.make_doc(text)
-        for proc_name in ("lemmatizer", "lowercase_lemmas"):
-            if proc_name in self.nlp.pipe_names:
-                doc = self.nlp.get_pipe(proc_name)(doc)
-        return [t.lemma_ for t in doc]
+    def _forms(self, text: str) -> list[list[str]]:
+        """For each token of a pattern word, the word forms sharing its lemma
+        (hyphens dropped: they are optional between words anyway)."""
+        return [self.lemmas.forms(self.lemmas.lemma(t.text)) for t in self.nlp.make_doc(text) if t.text != "-"]
+
+    def _lower_pattern(self, pattern) -> list[dict]:
+        """A token pattern with LEMMA tests turned into tests on word forms."""
+        out = []
+        for tok in pattern:
+            tok = dict(tok)
+            lemma = tok.pop("LEMMA", None)
+            if lemma is not None:
+                wanted = lemma["IN"] if isinstance(lemma, dict) and "IN" in lemma else [lemma]
+                if not all(isinstance(w, str) for w in wanted) or (isinstance(lemma, dict) and set(lemma) != {"IN"}):
+                    raise ValueError("LEMMA takes a word or {IN: [words]}")
+                tok["LOWER"] = {"IN": sorted({f for w in wanted for f in self.lemmas.forms(self.lemmas.lemma(w))})}
+            out.append(tok)
+        return out
 
     def compile(self) -> None:
         """Build the matchers (needs the lemmatizer's tables, so after
@@ -287,15 +312,15 @@ class ThemeTagger:
                                         f"invalid pattern {pattern!r}: {str(err).splitlines()[0]}") from err
         self._compiled = True
 
-    def _phrase_docs(self, sequences: list[list[str]], lemmas: bool = True) -> list[Doc]:
-        return [Doc(self.nlp.vocab, words=seq, lemmas=seq if lemmas else None) for seq in sequences]
+    def _phrase_docs(self, sequences: list[list[str]]) -> list[Doc]:
+        return [Doc(self.nlp.vocab, words=seq) for seq in sequences]
 
     def _add(self, key: str, pattern) -> None:
         if isinstance(pattern, str):
             segments, gaps = wildcard_parts(pattern)
-            variants = [phrase_variants(seg, self._lemmas) for seg in segments]
+            variants = [phrase_variants(seg, self._forms) for seg in segments]
             if not segments or any(v is None for v in variants):
-                self.matcher.add(key, [phrase_to_pattern(pattern, self._lemmas)])
+                self.matcher.add(key, [phrase_to_pattern(pattern, self._forms)])
             elif len(segments) == 1 and gaps == [0, 0]:
                 self.phrases.add(key, self._phrase_docs(variants[0]))
             else:
@@ -304,14 +329,15 @@ class ThemeTagger:
                 for k, seg_variants in enumerate(variants):
                     self.phrases.add(f"~{n}:{k}", self._phrase_docs(seg_variants))
             return
+        pattern = self._lower_pattern(pattern)
         simple = simple_token_pattern(pattern)
         if simple is None:
-            self.matcher.add(key, [list(pattern)])
+            self.matcher.add(key, [pattern])
             return
         attr, sequences = simple
         if attr not in self.word_lists:
             self.word_lists[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
-        self.word_lists[attr].add(key, self._phrase_docs(sequences, lemmas=False))
+        self.word_lists[attr].add(key, self._phrase_docs(sequences))
 
     def _matches(self, doc: Doc):
         """(key, start, end) for every match of every pattern."""

@@ -83,18 +83,39 @@ def _span_from_match(m: re.Match) -> DateSpan | None:
     return DateSpan(start.isoformat(), end.isoformat(), m.group(0), m.start())
 
 
+_YEAR = re.compile(r"\d{4}")
+_BEFORE_YEAR = 100  # no date expression runs longer than this before its (last) year
+_AFTER_YEAR = 12    # '2025-12-01' runs 6 characters past its year; a little more for the boundary
+
+
+def _year_windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of text around four-digit numbers, merged: every date
+    expression has a year, so the date patterns need to look only here (most
+    of a long speech has no year in it)."""
+    windows: list[tuple[int, int]] = []
+    for m in _YEAR.finditer(text):
+        start, end = max(0, m.start() - _BEFORE_YEAR), min(len(text), m.end() + _AFTER_YEAR)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
 def find_dates(text: str) -> list[DateSpan]:
     """All dates and date ranges in ``text``, in reading order, without overlaps."""
     taken: list[tuple[int, int]] = []
     spans: list[DateSpan] = []
+    windows = _year_windows(text)
     for regex in _DATE_RES:
-        for m in regex.finditer(text):
-            if any(m.start() < e and s < m.end() for s, e in taken):
-                continue
-            taken.append((m.start(), m.end()))  # an impossible date is taken too: no month fallback
-            span = _span_from_match(m)
-            if span is not None:
-                spans.append(span)
+        for start, end in windows:  # pos/endpos keep word boundaries exact at a window's start
+            for m in regex.finditer(text, start, end):
+                if any(m.start() < e and s < m.end() for s, e in taken):
+                    continue
+                taken.append((m.start(), m.end()))  # an impossible date is taken too: no month fallback
+                span = _span_from_match(m)
+                if span is not None:
+                    spans.append(span)
     return sorted(spans, key=lambda s: s.pos)
 
 

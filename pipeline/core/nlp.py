@@ -1,11 +1,12 @@
-"""The spaCy pipeline: blank English, rule-based sentences, lookup lemmas, and
-our own components, registered the spaCy way and configured by file paths.
+"""The spaCy pipeline: blank English, rule-based sentences and our own
+components, registered the spaCy way and configured by file paths. (Lookup
+lemmas from spacy-lookups-data are used where theme patterns are compiled,
+see ``lemmas.py``, not token by token.)
 
 Components (in order):
 
 - ``sentencizer`` (spaCy's) then ``paragraph_sentences``: sentences never
   cross a paragraph break (a newline), so headings stay their own sentences;
-- ``lemmatizer`` in lookup mode (tables from spacy-lookups-data, no download);
 - ``bali_entities``: states and organisations from the gazetteer (PhraseMatcher),
   acronyms defined in the text, people with titles, cities, dates.
   Results are ``doc.ents`` with ``kb_id_`` the canonical id; details per
@@ -21,7 +22,9 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+import numpy as np
+from spacy.attrs import IDX, IS_SPACE
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -31,39 +34,53 @@ from .metadata import find_dates
 TITLES = ["Mr", "Ms", "Mrs", "Miss", "Dr", "Prof", "Professor", "H.E.", "HE", "Hon", "Ambassador", "Minister",
           "Senator", "Judge", "Justice", "Sir", "Dame", "Dato", "Datuk", "Commissioner", "Secretary"]
 _ACRONYM_DEF = re.compile(r"\((?P<acr>[A-Z][A-Za-z0-9&]*(?:-[A-Za-z0-9&]+)*)\)")
+_NEWLINE = re.compile(r"\n+")
 _CONNECTORS = {"of", "for", "on", "and", "the", "against", "in", "to", "&", "-", "de"}
-
-
-@Language.factory("lowercase_lemmas")
-class LowercaseLemmas:
-    """Lookup tables are case-sensitive ('Trafficked' stays 'Trafficked'):
-    look up the lower-case form instead, and keep every lemma lower-case, so
-    theme patterns match at the start of a sentence too."""
-
-    def __init__(self, nlp: Language, name: str) -> None:
-        self.nlp = nlp
-        self.table = None
-
-    def __call__(self, doc: Doc) -> Doc:
-        if self.table is None:
-            self.table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-        for token in doc:
-            lemma = token.lemma_
-            if lemma == token.text and not token.is_lower:
-                lemma = self.table.get(token.lower_, token.lower_)
-            token.lemma_ = lemma.lower()
-        return doc
 
 
 @Language.component("paragraph_sentences")
 def paragraph_sentences(doc: Doc) -> Doc:
-    """A token after a line break starts a sentence."""
-    for token in doc[1:]:
-        if "\n" in doc[token.i - 1].text or "\n" in doc[token.i - 1].whitespace_:
-            token.is_sent_start = True
-        elif token.is_space:
+    """A token after a line break starts a sentence; a run of spaces does not.
+    Only the line breaks and space tokens are visited, not every token."""
+    text = doc_text(doc)
+    if "\n" in text:
+        starts = doc.to_array([IDX])
+        for m in _NEWLINE.finditer(text):
+            i = int(np.searchsorted(starts, m.start(), side="right"))  # the token after the break
+            if i < len(doc):
+                doc[i].is_sent_start = True
+    spaces = doc.to_array([IS_SPACE])
+    for i in (int(i) for i in np.flatnonzero(spaces[1:]) + 1):
+        token = doc[i]
+        if token.is_sent_start and "\n" not in doc[i - 1].text_with_ws:
+            token.is_sent_start = False  # the sentence starts after the spaces ('here.  Second')
+            if i + 1 < len(doc):
+                doc[i + 1].is_sent_start = True
+        elif not token.is_sent_start:
             token.is_sent_start = False
     return doc
+
+
+def doc_text(doc: Doc) -> str:
+    """The doc's text, kept by :class:`TextKeepingTokenizer` (``Doc.text``
+    rebuilds the string from every token on each access)."""
+    text = doc.user_data.get("text")
+    return text if isinstance(text, str) else doc.text
+
+
+class TextKeepingTokenizer:
+    """The language's tokenizer, keeping the input string in ``doc.user_data``."""
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        doc.user_data["text"] = text
+        return doc
+
+    def __getattr__(self, name):  # rules, pipe, explain, ... of the wrapped tokenizer
+        return getattr(self.tokenizer, name)
 
 
 def _case_sensitive(name: str) -> bool:
@@ -89,9 +106,8 @@ class BaliEntities:
                 self.alias_to_id.setdefault(alias, actor.id)
         for city in self.cities.values():
             self.exact.add(city.id, [nlp.make_doc(city.name)])
-        self.people = Matcher(nlp.vocab)
-        self.people.add("PERSON", [[{"ORTH": {"IN": TITLES}}, {"ORTH": ".", "OP": "?"},
-                                    {"IS_TITLE": True, "IS_SENT_START": False, "OP": "+"}]], greedy="LONGEST")
+        self.titles = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.titles.add("TITLE", [nlp.make_doc(t) for t in TITLES])
 
     def __call__(self, doc: Doc) -> Doc:
         info: dict[str, dict] = {}  # "start:end" keys survive Doc.to_bytes (multiprocessing)
@@ -109,14 +125,15 @@ class BaliEntities:
                 add(doc[start:end], actor.label, actor.id, kind=actor.kind, in_gazetteer=True, source="gazetteer")
             else:
                 add(doc[start:end], "PLACE", key, kind="city", in_gazetteer=True, source="cities")
-        for span, kb_id, details in self._acronyms(doc, spans):
+        text = doc_text(doc)
+        for span, kb_id, details in self._acronyms(doc, text, spans):
             add(span, "ORG", kb_id, **details)
-        for _, start, end in self.people(doc):
+        for start, end in self._people(doc):
             span = doc[start:end]
             name = " ".join(t.text for t in span if t.text not in TITLES and t.text != ".")
             add(span, "PERSON", f"person:{slug(name)}", kind="person", in_gazetteer=False, source="title rule",
                 **person_details(span))
-        for date in find_dates(doc.text):
+        for date in find_dates(text):
             span = doc.char_span(date.pos, date.pos + len(date.text), alignment_mode="expand")
             add(span, "DATE", date.start if date.start == date.end else f"{date.start}/{date.end}",
                 kind="date", in_gazetteer=False, source="date rule")
@@ -125,18 +142,39 @@ class BaliEntities:
         doc.user_data["entity_info"] = {k: v for k, v in info.items() if k in kept}
         return doc
 
-    def _acronyms(self, doc: Doc, found: list[Span]) -> Iterable[tuple[Span, str, dict]]:
+    def _people(self, doc: Doc) -> list[tuple[int, int]]:
+        """A title ('Ms', 'H.E.', 'Ambassador'), an optional full stop, then
+        capitalised words within the sentence; where two overlap the longer wins.
+        (Found from the few title tokens, not by testing every token.)"""
+        found = []
+        for _, i, j in self.titles(doc):
+            if j < len(doc) and doc[j].text == ".":
+                j += 1
+            k = j
+            while k < len(doc) and doc[k].is_title and not doc[k].is_sent_start:
+                k += 1
+            if k > j:
+                found.append((i, k))
+        kept: list[tuple[int, int]] = []
+        for start, end in sorted(found, key=lambda r: (r[0] - r[1], r[0])):
+            if all(end <= s or e <= start for s, e in kept):
+                kept.append((start, end))
+        return sorted(kept)
+
+    def _acronyms(self, doc: Doc, text: str, found: list[Span]) -> Iterable[tuple[Span, str, dict]]:
         """'International Justice Mission (IJM)': the acronym, and its later
         uses, take the id of the name before it -- from the gazetteer where
         the name is there, else a derived ``unlisted:<slug>`` id."""
         ends = {s.end_char: s for s in found if s.label_ in ("ORG", "STATE")}
         defined: dict[str, tuple[str, dict]] = {}
-        for m in _ACRONYM_DEF.finditer(doc.text):
+        for m in _ACRONYM_DEF.finditer(text):
             acr = m.group("acr")
             if sum(c.isupper() for c in acr) < 2 or acr in defined:
                 continue
-            before = doc.text[:m.start()].rstrip()
-            long_span = ends.get(len(before))
+            before = m.start()
+            while before > 0 and text[before - 1].isspace():
+                before -= 1
+            long_span = ends.get(before)
             if long_span is not None:
                 defined[acr] = (long_span.kb_id_, {"kind": self.actors[long_span.kb_id_].kind if long_span.kb_id_
                                                    in self.actors else "", "in_gazetteer": True,
@@ -144,14 +182,14 @@ class BaliEntities:
             elif acr in self.alias_to_id:
                 continue
             else:
-                long_form = _long_form(doc, len(before), acr)
+                long_form = _long_form(doc, before, acr)
                 if long_form is None:
                     continue
                 details = {"kind": "", "in_gazetteer": False, "source": "acronym definition"}
                 defined[acr] = (f"unlisted:{slug(long_form.text)}", details)
                 yield long_form, defined[acr][0], details
         for acr, (kb_id, details) in defined.items():
-            for m in re.finditer(r"(?<![\w-])" + re.escape(acr) + r"(?![\w-])", doc.text):
+            for m in re.finditer(r"(?<![\w-])" + re.escape(acr) + r"(?![\w-])", text):
                 yield doc.char_span(m.start(), m.end(), alignment_mode="expand"), kb_id, details
 
 
@@ -160,6 +198,7 @@ def _long_form(doc: Doc, end_char: int, acronym: str) -> Span | None:
     span = doc.char_span(0, end_char, alignment_mode="contract")
     if span is None or not len(span):
         return None
+    span = doc[max(0, span.end - 13):span.end]  # the long form is at most 12 words: look no further back
     tokens = list(span)
     start = len(tokens)
     while start > 0 and len(tokens) - start < 12 and (tokens[start - 1].is_title or tokens[start - 1].is_upper
@@ -186,7 +225,8 @@ def person_details(span: Span) -> dict:
     'Mr Caka Alverdi Awal, Director for ..., Ministry of Foreign Affairs ...,
     and Ms ...' gives role 'Director for ...' and affiliation 'Ministry ...'."""
     title = span[0].text.rstrip(".") + ("." if span[0].text == "H.E." else "")
-    rest = span.doc.text[span.end_char: span.sent.end_char]
+    sentence = sentence_of(span)
+    rest = span.doc[span.end:sentence.end].text
     parts = [p.strip() for p in rest.split(",")]
     segments = []
     if parts and parts[0] == "":
@@ -196,9 +236,22 @@ def person_details(span: Span) -> dict:
             segments.append(part.rstrip(".)"))
     role = segments[0] if segments else ""
     affiliation = ", ".join(segments[1:])
-    sentence = span.sent.text
     return {"title": title, "role": role, "affiliation": affiliation,
-            "co_chair": bool(re.search(r"\bco-?chairs?\b", sentence, re.I))}
+            "co_chair": bool(re.search(r"\bco-?chairs?\b", sentence.text, re.I))}
+
+
+def sentence_of(span: Span) -> Span:
+    """The sentence around a span, found by walking to the nearest sentence
+    starts (``Span.sent`` first checks the whole document's annotation, which
+    costs a pass over every token each time)."""
+    doc = span.doc
+    start = span.start
+    while start > 0 and not doc[start].is_sent_start:
+        start -= 1
+    end = span.end
+    while end < len(doc) and not doc[end].is_sent_start:
+        end += 1
+    return doc[start:end]
 
 
 @Language.factory("bali_entities", default_config={"gazetteer": "corpus/gazetteer/actors.yaml",
@@ -212,10 +265,9 @@ def build_nlp(*, gazetteer: Path, cities: Path, codebook: Path | None = None, tr
     spaCy pipeline (e.g. en_core_web_sm) whose statistical NER adds
     entities the rules do not know (off by default)."""
     nlp = spacy.blank("en")
+    nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("paragraph_sentences")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    nlp.add_pipe("lowercase_lemmas")
     if trained:
         source = spacy.load(trained, exclude=["parser", "lemmatizer", "attribute_ruler", "senter"])
         nlp.add_pipe("tok2vec", source=source) if "tok2vec" in source.pipe_names else None

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.core.metadata import (find_city, find_co_chairs, find_dates, find_ordinal, find_series,
                                     first_dated_span, parse_date_field)
@@ -73,3 +75,32 @@ def test_parse_date_field_accepts_iso_and_written_dates(value, iso):
 def test_parse_date_field_rejects_what_is_not_one_date(value):
     with pytest.raises(ValueError):
         parse_date_field(value)
+
+
+def _find_dates_everywhere(text: str) -> list:
+    """The reference: every date pattern over the whole text."""
+    from pipeline.core.metadata import _DATE_RES, _span_from_match
+    taken, spans = [], []
+    for regex in _DATE_RES:
+        for m in regex.finditer(text):
+            if not any(m.start() < e and s < m.end() for s, e in taken):
+                taken.append((m.start(), m.end()))
+                span = _span_from_match(m)
+                if span is not None:
+                    spans.append(span)
+    return sorted(spans, key=lambda s: s.pos)
+
+
+_DATE_PIECES = ["1", "30", "2nd", " ", "  ", "-", " to ", ",", "December", "Sept.", "jan", "2025", "2024-12-01",
+                "x2025", "12025", "and", "from", "\n", "a"]
+
+
+@given(st.lists(st.sampled_from(_DATE_PIECES), max_size=40))
+def test_looking_for_dates_only_near_years_finds_the_same_dates_as_looking_everywhere(pieces):
+    text = "".join(pieces)
+    assert find_dates(text) == _find_dates_everywhere(text)
+
+
+def test_dates_far_apart_in_a_long_text_are_all_found():
+    text = ("word " * 500 + "on 1-5 December 2025 ") * 3 + "and 2024-12-01."
+    assert [d.start for d in find_dates(text)] == ["2025-12-01"] * 3 + ["2024-12-01"]

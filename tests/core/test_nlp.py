@@ -74,8 +74,20 @@ def test_sentences_never_cross_a_paragraph_break(nlp):
     assert [s.text.strip() for s in doc.sents] == ["Conclusion", "Co-Chairs thank members.", "They close"]
 
 
-def test_lemmas_come_from_lookup_tables(nlp):
-    assert [t.lemma_ for t in nlp("centres were trafficked")] == ["centre", "be", "traffic"]
+def test_lemmas_come_from_the_lookup_tables_in_both_directions():
+    from pipeline.core.lemmas import english
+    table = english()
+    assert [table.lemma(w) for w in ["Centres", "were", "trafficked"]] == ["centre", "be", "traffic"]
+    assert table.forms("traffic") == ["traffic", "trafficked", "trafficking", "traffics"]
+    assert table.forms("scam") == ["scam", "scammed", "scamming", "scams"]
+    assert table.forms("qwertyish") == ["qwertyish"]  # unknown words are their own lemma
+
+
+def test_a_paragraph_break_starts_a_sentence_and_spaces_never_do(nlp):
+    doc = nlp("Heading without stop\n\nFirst sentence here.  Second one.\nLast line")
+    starts = [t.text for t in doc if t.is_sent_start]
+    assert starts == ["Heading", "First", "Second", "Last"]
+    assert all(not t.is_sent_start for t in doc if t.is_space)
 
 
 def test_gazetteer_errors_name_the_entry_and_field(tmp_path):

@@ -1,0 +1,51 @@
+"""English lookup lemmas (spacy-lookups-data, installed with the project; no
+download) in both directions: a word's lemma, and every word form with a
+given lemma.
+
+Theme patterns are written as lemmas ("scam centre", "traffic"). Rather
+than lemmatising every token of every statement, the codebook compiler
+expands each pattern lemma into its word forms ("centre", "centres",
+"center", ...) and matches those on lower-case text: the same matches, for
+the cost of one lookup per pattern word instead of one per corpus token.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import defaultdict
+from functools import lru_cache
+from pathlib import Path
+
+import spacy_lookups_data
+
+
+class LemmaTable:
+    """lemma(word) is the lower-cased lookup lemma of the lower-cased word (the
+    word itself where the table has none); forms(lemma) all lower-case words
+    whose lemma it is."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = {k: v.lower() for k, v in table.items() if k == k.lower()}
+        inverse: dict[str, set[str]] = defaultdict(set)
+        for word, lemma in self.table.items():
+            inverse[lemma].add(word)
+        self.inverse = dict(inverse)
+
+    def lemma(self, word: str) -> str:
+        word = word.lower()
+        return self.table.get(word, word)
+
+    def forms(self, lemma: str) -> list[str]:
+        lemma = lemma.lower()
+        found = set(self.inverse.get(lemma, ()))
+        if lemma not in self.table:  # a word the table does not list is its own lemma
+            found.add(lemma)
+        return sorted(found)
+
+
+@lru_cache(maxsize=1)
+def english() -> LemmaTable:
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return LemmaTable(json.load(f))
