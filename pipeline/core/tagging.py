@@ -6,9 +6,12 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, SENT_START
 from spacy.tokens import Doc
 
 from .attendance import Entity, attendance_rows
+from .nlp import doc_text
 
 
 @dataclass
@@ -24,16 +27,29 @@ class TagRows:
             getattr(self, name).extend(getattr(other, name))
 
 
-def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
-    """Character ranges of the doc's sentences, surrounding spaces trimmed,
-    empty ones dropped."""
+def sentence_spans(doc: Doc) -> list[tuple[int, int, int]]:
+    """(start_char, end_char, word count) of each sentence, surrounding spaces
+    trimmed, empty ones dropped; read from the doc's arrays in one pass
+    (iterating ``doc.sents`` builds every token as a Python object). Words
+    are tokens that are neither punctuation nor spaces."""
+    if not len(doc):
+        return []
+    arrays = doc.to_array([SENT_START, IDX, LENGTH, IS_PUNCT, IS_SPACE])
+    first = np.flatnonzero(arrays[:, 0] == 1)
+    if not len(first) or first[0] != 0:
+        first = np.concatenate([[0], first])
+    words = np.concatenate([[0], np.cumsum((arrays[:, 3] == 0) & (arrays[:, 4] == 0))])
+    last = np.concatenate([first[1:], [len(doc)]]) - 1
+    text = doc_text(doc)
     spans = []
-    for sent in doc.sents:
-        text = sent.text
-        start = sent.start_char + len(text) - len(text.lstrip())
-        end = sent.end_char - (len(text) - len(text.rstrip()))
+    for i, j in zip(first.tolist(), last.tolist()):
+        start, end = int(arrays[i, 1]), int(arrays[j, 1] + arrays[j, 2])
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
         if end > start:
-            spans.append((start, end))
+            spans.append((start, end, int(words[j + 1] - words[i])))
     return spans
 
 
@@ -66,20 +82,19 @@ def tag_statement(doc: Doc, statement_id: str, paragraphs: Sequence[dict], names
     ``paragraphs`` are its paragraph rows in order, ``names`` maps canonical
     ids to display names."""
     rows = TagRows()
+    text = doc_text(doc)
     starts = [p["start"] for p in paragraphs]
     per_paragraph: dict[int, int] = {}
     sent_starts: list[int] = []
     sent_ids: list[str] = []
-    for start, end in sentence_spans(doc):
+    for start, end, n_words in sentence_spans(doc):
         p = paragraphs[max(0, bisect.bisect_right(starts, start) - 1)]
         n = per_paragraph.get(p["order"], 0)
         per_paragraph[p["order"]] = n + 1
         sid = f"{p['paragraph_id']}-s{n:02d}"
-        span = doc.char_span(start, end, alignment_mode="expand")
         rows.sentences.append({"sentence_id": sid, "paragraph_id": p["paragraph_id"], "meeting_id": p["meeting_id"],
                                "statement_id": statement_id, "start": start, "end": end,
-                               "n_words": sum(1 for t in span if not (t.is_punct or t.is_space)),
-                               "text": doc.text[start:end]})
+                               "n_words": n_words, "text": text[start:end]})
         sent_starts.append(start)
         sent_ids.append(sid)
     if not sent_starts:
@@ -93,7 +108,7 @@ def tag_statement(doc: Doc, statement_id: str, paragraphs: Sequence[dict], names
         rows.mentions.append({"sentence_id": sid, "statement_id": statement_id, "meeting_id": meeting_of[sid],
                               **fields, "start": start - sent_starts[i], "end": end - sent_starts[i]})
         if fields["label"] == "PERSON" and fields["kind"] == "entity":
-            rows.people.append(_person_row(doc, start, end, details, entities, statement_id, meeting_of[sid], sid,
+            rows.people.append(_person_row(text, start, end, details, entities, statement_id, meeting_of[sid], sid,
                                            person_id=fields["canonical_id"]))
     for p in paragraphs:
         if p["kind"] == "heading":
@@ -107,13 +122,13 @@ def tag_statement(doc: Doc, statement_id: str, paragraphs: Sequence[dict], names
     return rows
 
 
-def _person_row(doc: Doc, start: int, end: int, details: dict, entities: list, statement_id: str,
+def _person_row(text: str, start: int, end: int, details: dict, entities: list, statement_id: str,
                 meeting_id: str, sentence_id: str, *, person_id: str) -> dict:
     title = details.get("title", "")
-    name = doc.text[start:end]
+    name = text[start:end]
     name = name[len(title):].lstrip(". ") if name.startswith(title.rstrip(".")) else name
     affiliation = details.get("affiliation", "")
-    at = doc.text.find(affiliation, end) if affiliation else -1
+    at = text.find(affiliation, end) if affiliation else -1
     ids = [f["canonical_id"] for s, e, f in entities
            if at >= 0 and at <= s and e <= at + len(affiliation) and f["label"] in ("STATE", "ORG")]
     return {"statement_id": statement_id, "meeting_id": meeting_id, "sentence_id": sentence_id,
