@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: run test install lock clean-venv help evaluate-shared ungdc
+.PHONY: run test install lock clean-venv help evaluate-shared ungdc bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -47,6 +47,10 @@ ungdc: $(STAMP)  ## every stage on UN General Debate speeches (UNGDC=folder or .
 	  --set "charts.source=UN General Debate Corpus (Jankin, Baturo and Dasandi; CC0)" \
 	  --set "report.title=UN General Debate speeches: themes across sessions" \
 	  --set "report.corpus_note=Speeches at the UN General Debate (each session a meeting, each state's speech a statement), tagged with the project's theme codebook."
+
+UNGDC_ARCHIVE ?= $(SHARED)/ungdc/ungdc-1946-2024.tar.xz
+bench: $(STAMP)  ## speed and memory figures into outputs/metrics/bench.json (UNGDC=..., UNGDC_ARCHIVE=... for the scale run)
+	$(BIN)/python -m pipeline.bench --corpus $(UNGDC) $(if $(wildcard $(UNGDC_ARCHIVE)),--archive $(UNGDC_ARCHIVE))
 
 lock:  ## re-resolve dependencies from pyproject.toml into requirements.lock
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

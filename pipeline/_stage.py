@@ -34,9 +34,9 @@ def load_params(path: Path, section: str) -> dict[str, Any]:
     return value
 
 
-def progress(items: Iterable, *, desc: str, unit: str) -> Iterable:
+def progress(items: Iterable, *, desc: str, unit: str, total: int | None = None) -> Iterable:
     """A progress bar on stderr when it is a terminal; silent in logs and CI."""
-    return tqdm(items, desc=desc, unit=unit, disable=None, leave=False)
+    return tqdm(items, desc=desc, unit=unit, total=total, disable=None, leave=False)
 
 
 def log(message: str) -> None:

@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from importlib import metadata
 from pathlib import Path
 
 import yaml
 
 from . import _stage
 from .core.errors import PipelineError  # re-exported for callers
+from .core.cache import JsonStore, fingerprint
 from .core.io import json_writer, parquet_writer, write_all
 from .core.manifest import load_manifest, load_register
 from .core.statements import IngestRules, ingest_corpus
+
+
+READERS = ("pdfminer.six", "trafilatura", "python-docx")  # their versions shape the text read from files
+INGEST_CODE = [Path(__file__).parent / "core" / f for f in
+               ("statements.py", "clean.py", "extract.py", "metadata.py", "manifest.py", "records.py")]
 
 
 def load_rules(*, series: Path, cities: Path, register: Path, params: dict) -> IngestRules:
@@ -47,8 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         raise PipelineError(f"{args.statements}: no such folder: pass --statements with the folder of statement files")
     rules = load_rules(series=args.series, cities=args.cities, register=args.register,
                        params=_stage.load_params(args.params, "ingest"))
+    params = _stage.load_params(args.params, "ingest")
+    folder = params.get("cache_dir", ".cache/ingest")
+    version = fingerprint([args.series, args.cities, args.register, *INGEST_CODE], str(rules.header_min_share),
+                          str(rules.heading_max_words), *(metadata.version(lib) for lib in READERS))
     result = ingest_corpus(args.statements, load_manifest(args.manifest), rules=rules,
-                           progress=lambda xs: _stage.progress(xs, desc="ingest", unit="file"))
+                           progress=lambda xs: _stage.progress(xs, desc="ingest", unit="file"),
+                           cache=JsonStore(Path(folder) / version) if folder else None)
     for message in result.messages:
         _stage.log(message)
     st = result.statements

@@ -207,3 +207,26 @@ def test_the_command_line_reports_a_user_error_in_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error:") and "nowhere" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_rerun_reads_only_changed_files_and_gives_the_same_tables(tiny_corpus, tmp_path, monkeypatch):
+    params = tmp_path / "params.yaml"
+    params.write_text(f"ingest:\n  cache_dir: {tmp_path / 'cache'}\n")
+
+    def run(out):
+        assert ingest.main(["--statements", str(tiny_corpus / "statements"), "--manifest", str(tmp_path / "none.csv"),
+                            "--out", str(tmp_path / out), "--metrics", str(tmp_path / out / "m.json"),
+                            "--params", str(params)]) == 0
+        return {n: (tmp_path / out / n).read_bytes() for n in ("statements.parquet", "paragraphs.parquet")}
+
+    first = run("a")
+    from pipeline.core import statements
+    real, read = statements.ingest_file, []
+    monkeypatch.setattr(statements, "ingest_file", lambda rel, *a, **k: read.append(rel) or real(rel, *a, **k))
+    assert run("b") == first and read == []  # nothing read again, the same bytes out
+    shutil.copytree(tiny_corpus / "statements", tmp_path / "more")
+    (tmp_path / "more" / "new.txt").write_text("Delegates met in Bangkok on 3 March 2026.\n", encoding="utf-8")
+    assert ingest.main(["--statements", str(tmp_path / "more"), "--manifest", str(tmp_path / "none.csv"),
+                        "--out", str(tmp_path / "c"), "--metrics", str(tmp_path / "c" / "m.json"),
+                        "--params", str(params)]) == 0
+    assert read == ["new.txt"]

@@ -28,7 +28,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from .gazetteer import Actor, load_actors, load_cities, slug
+from .gazetteer import load_actors, load_cities, slug
 from .metadata import find_dates
 
 TITLES = ["Mr", "Ms", "Mrs", "Miss", "Dr", "Prof", "Professor", "H.E.", "HE", "Hon", "Ambassador", "Minister",

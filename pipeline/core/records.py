@@ -135,3 +135,15 @@ ATTENDANCE_CHECK = {
     "listed_count": "participants actually named",
     "matches": "stated and listed agree (the source is never corrected)",
 }
+
+
+def arrow_schema(record: Mapping[str, str], types: Mapping[str, str]) -> "pa.Schema":
+    """An Arrow schema for a record: every column a string unless ``types``
+    says int64 or bool (for writing Parquet in chunks with one schema)."""
+    import pyarrow as pa
+    kinds = {"int64": pa.int64(), "bool": pa.bool_()}
+    return pa.schema([(name, kinds.get(types.get(name, ""), pa.string())) for name in record])
+
+
+SENTENCE_SCHEMA_TYPES = {"start": "int64", "end": "int64", "n_words": "int64"}
+MENTION_SCHEMA_TYPES = {"in_gazetteer": "bool", "start": "int64", "end": "int64"}

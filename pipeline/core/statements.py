@@ -8,6 +8,7 @@ missing, and returns the three tables plus one message per problem.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cache import JsonStore
 from .clean import Block, clean_pages
 from .extract import Unreadable, extract, format_of
 from .manifest import ManifestRow
@@ -206,9 +208,12 @@ def ingest_file(rel: str, data: bytes, *, given: ManifestRow | None, rules: Inge
 
 
 def ingest_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, rules: IngestRules,
-                  progress: Callable[[Iterable], Iterable] = lambda xs: xs) -> IngestResult:
+                  progress: Callable[[Iterable], Iterable] = lambda xs: xs, cache: JsonStore | None = None,
+                  ) -> IngestResult:
     """Every file under ``statements_dir`` (sorted, dot-files ignored) plus a
-    failed row for each manifest entry whose file is missing."""
+    failed row for each manifest entry whose file is missing. With a
+    ``cache`` (whose folder the caller versions by the rules), a file already
+    read with the same bytes, path and manifest row is not read again."""
     files = sorted(p for p in statements_dir.rglob("*")
                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(statements_dir).parts))
     statements, meetings, paragraphs, messages = [], [], [], []
@@ -224,7 +229,16 @@ def ingest_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, 
             statements.append(row)
         else:
             first_of.setdefault(digest, rel)
-            statement, found_meetings, found_paragraphs = ingest_file(rel, data, given=manifest.get(rel), rules=rules)
+            given = manifest.get(rel)
+            key = hashlib.sha256(json.dumps([digest, rel, given.values if given else None,
+                                             given.warnings if given else None], default=str).encode()).hexdigest()
+            hit = cache.get(key) if cache else None
+            if hit is not None:
+                statement, found_meetings, found_paragraphs = hit
+            else:
+                statement, found_meetings, found_paragraphs = ingest_file(rel, data, given=given, rules=rules)
+                if cache:
+                    cache.put(key, [statement, found_meetings, found_paragraphs])
             statements.append(statement)
             meetings += found_meetings
             paragraphs += found_paragraphs

@@ -102,11 +102,10 @@ def tag_statement(doc: Doc, statement_id: str, paragraphs: Sequence[dict], names
     meeting_of = {s["sentence_id"]: s["meeting_id"] for s in rows.sentences}
     entities = entity_mentions(doc)
     for start, end, fields in entities + theme_mentions(doc):
-        i = max(0, bisect.bisect_right(sent_starts, start) - 1)
         details = fields.pop("_details")
-        sid = sent_ids[i]
-        rows.mentions.append({"sentence_id": sid, "statement_id": statement_id, "meeting_id": meeting_of[sid],
-                              **fields, "start": start - sent_starts[i], "end": end - sent_starts[i]})
+        row = _mention_row(start, end, fields, statement_id, sent_starts, sent_ids, meeting_of)
+        rows.mentions.append(row)
+        sid = row["sentence_id"]
         if fields["label"] == "PERSON" and fields["kind"] == "entity":
             rows.people.append(_person_row(text, start, end, details, entities, statement_id, meeting_of[sid], sid,
                                            person_id=fields["canonical_id"]))
@@ -120,6 +119,29 @@ def tag_statement(doc: Doc, statement_id: str, paragraphs: Sequence[dict], names
         rows.attendance += found
         rows.checks += checks
     return rows
+
+
+def _mention_row(start: int, end: int, fields: dict, statement_id: str, sent_starts: list[int],
+                 sent_ids: list[str], meeting_of: dict[str, str]) -> dict:
+    """A mention row: which sentence it is in, offsets relative to that sentence."""
+    i = max(0, bisect.bisect_right(sent_starts, start) - 1)
+    sid = sent_ids[i]
+    return {"sentence_id": sid, "statement_id": statement_id, "meeting_id": meeting_of[sid],
+            **fields, "start": start - sent_starts[i], "end": end - sent_starts[i]}
+
+
+def theme_rows(doc: Doc, statement_id: str, sentences: Sequence[dict]) -> list[dict]:
+    """Theme mention rows for a doc whose sentence rows are already known."""
+    if not sentences:
+        return []
+    starts = [s["start"] for s in sentences]
+    ids = [s["sentence_id"] for s in sentences]
+    meeting_of = {s["sentence_id"]: s["meeting_id"] for s in sentences}
+    out = []
+    for start, end, fields in theme_mentions(doc):
+        fields.pop("_details")
+        out.append(_mention_row(start, end, fields, statement_id, starts, ids, meeting_of))
+    return out
 
 
 def _person_row(text: str, start: int, end: int, details: dict, entities: list, statement_id: str,

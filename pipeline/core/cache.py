@@ -1,0 +1,53 @@
+"""A folder of JSON entries keyed by content hashes: the per-statement
+caches of the ingest and tag stages. An entry is written atomically; one
+that cannot be read is treated as missing and recomputed, never trusted."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def fingerprint(files: Iterable[Path], *extra: str) -> str:
+    """A version string for a set of files (their names and bytes) and other
+    facts (library versions, settings)."""
+    h = hashlib.sha256()
+    for path in sorted(Path(f) for f in files):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    for item in extra:
+        h.update(item.encode())
+    return h.hexdigest()[:16]
+
+
+class JsonStore:
+    """``folder/<key[:2]>/<key>.json``; ``folder=None`` stores nothing."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def _path(self, key: str) -> Path | None:
+        return self.folder / key[:2] / f"{key}.json" if self.folder else None
+
+    def get(self, key: str):
+        path = self._path(key)
+        if path is None or not path.exists():
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, value) -> None:
+        path = self._path(key)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(value, f, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)

@@ -1,0 +1,214 @@
+"""Tagging a corpus of any size: statement by statement, in worker
+processes, with a per-statement cache, streaming rows to Parquet.
+
+The cache makes a rerun cost what changed. Each statement's results are
+stored under a key made of its content (id, text, paragraph layout); the
+entity part (sentences, entities, people, attendance) is valid for one
+*entity version* (gazetteer, cities and the code that reads them), the theme
+part for one *theme version* on top of it (codebook and theme code). So
+adding a statement tags only that statement, and editing the codebook
+re-runs only theme matching, on the cached sentences and entities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from spacy.language import Language
+from spacy.util import filter_spans
+
+from .cache import JsonStore
+from .tagging import TagRows, tag_statement, theme_rows
+
+
+@dataclass(frozen=True)
+class Task:
+    """One statement to tag: its id, cleaned text and paragraph rows."""
+
+    statement_id: str
+    text: str
+    paragraphs: tuple[dict, ...]
+
+    @property
+    def key(self) -> str:
+        layout = [(p["paragraph_id"], p["meeting_id"], p["kind"], p["order"], p["start"], p["end"])
+                  for p in self.paragraphs]
+        blob = json.dumps([self.statement_id, self.text, layout], ensure_ascii=False)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class TagCache:
+    """Per-statement results: the entity part under the entity version, the
+    theme part under both versions. ``folder=None`` disables caching."""
+
+    def __init__(self, folder: Path | None, *, entity_version: str, theme_version: str) -> None:
+        self.entities = JsonStore(folder / "entities" / entity_version if folder else None)
+        self.themes = JsonStore(folder / "themes" / f"{entity_version}-{theme_version}" if folder else None)
+
+    def get(self, key: str) -> tuple[dict | None, list | None]:
+        return self.entities.get(key), self.themes.get(key)
+
+    def put(self, key: str, entity_part: dict | None, theme_part: list | None) -> None:
+        if entity_part is not None:
+            self.entities.put(key, entity_part)
+        if theme_part is not None:
+            self.themes.put(key, theme_part)
+
+
+def split_rows(rows: TagRows) -> tuple[dict, list]:
+    """TagRows -> (entity part, theme part) as stored in the cache."""
+    entity_mentions = [m for m in rows.mentions if m["kind"] != "theme"]
+    themes = [m for m in rows.mentions if m["kind"] == "theme"]
+    return ({"sentences": rows.sentences, "mentions": entity_mentions, "people": rows.people,
+             "attendance": rows.attendance, "checks": rows.checks}, themes)
+
+
+def join_rows(entity_part: dict, theme_part: list) -> TagRows:
+    return TagRows(sentences=entity_part["sentences"], mentions=entity_part["mentions"] + theme_part,
+                   people=entity_part["people"], attendance=entity_part["attendance"], checks=entity_part["checks"])
+
+
+# The pipeline and names used by worker processes (set before they fork).
+_NLP: Language | None = None
+_NAMES: dict[str, str] = {}
+
+
+def _tag_fully(task: Task) -> tuple[dict, list]:
+    doc = _NLP(task.text)
+    return split_rows(tag_statement(doc, task.statement_id, task.paragraphs, _NAMES))
+
+
+def _tag_themes(item: tuple[Task, dict]) -> list:
+    """Theme matching alone, on a doc rebuilt from the cached sentences and entities."""
+    task, entity_part = item
+    doc = _NLP.make_doc(task.text)
+    for name in ("sentencizer", "paragraph_sentences"):
+        doc = _NLP.get_pipe(name)(doc)
+    starts = {s["sentence_id"]: s["start"] for s in entity_part["sentences"]}
+    spans = []
+    for m in entity_part["mentions"]:
+        base = starts[m["sentence_id"]]
+        span = doc.char_span(base + m["start"], base + m["end"], label=m["label"], kb_id=m["canonical_id"],
+                             alignment_mode="expand")
+        if span is not None:
+            spans.append(span)
+    doc.ents = filter_spans(spans)
+    doc = _NLP.get_pipe("bali_themes")(doc)
+    return theme_rows(doc, task.statement_id, entity_part["sentences"])
+
+
+def _compute(item: tuple[str, Task, dict | None]) -> tuple[dict | None, list | None]:
+    """Work for one statement: nothing (cached), theme matching alone, or all of it."""
+    kind, task, entity_part = item
+    if kind == "cached":
+        return None, None
+    if kind == "themes_only":
+        return None, _tag_themes((task, entity_part))
+    return _tag_fully(task)
+
+
+def tag_tasks(tasks: Iterable[Task], *, nlp: Language, names: dict[str, str], cache: TagCache,
+              n_process: int = 1, block: int = 256, counts: dict | None = None) -> Iterator[TagRows]:
+    """TagRows for each task, in input order. Cached parts are reused; the
+    rest is computed (in ``n_process`` forked workers when > 1) and cached.
+    Tasks are taken ``block`` at a time, so memory does not grow with the
+    corpus. ``counts`` (if given) receives how many statements were cached,
+    re-themed or tagged."""
+    global _NLP, _NAMES
+    _NLP, _NAMES = nlp, names
+    counts = counts if counts is not None else {}
+    for k in ("cached", "themes_only", "tagged"):
+        counts.setdefault(k, 0)
+    pool = None
+    if n_process > 1:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                              else "spawn")
+        pool = context.Pool(n_process)
+    try:
+        for chunk in _blocks(tasks, block):
+            planned = []
+            for task in chunk:
+                entity_part, theme_part = cache.get(task.key)
+                kind = "cached" if entity_part is not None and theme_part is not None else \
+                    "themes_only" if entity_part is not None else "tagged"
+                planned.append((kind, task, entity_part, theme_part))
+            work = [(kind, task, entity_part if kind == "themes_only" else None)
+                    for kind, task, entity_part, _ in planned]
+            results = pool.imap(_compute, work, chunksize=4) if pool else map(_compute, work)
+            for (kind, task, entity_part, theme_part), (new_entities, new_themes) in zip(planned, results):
+                counts[kind] += 1
+                if kind == "tagged":
+                    entity_part, theme_part = new_entities, new_themes
+                    cache.put(task.key, entity_part, theme_part)
+                elif kind == "themes_only":
+                    theme_part = new_themes
+                    cache.put(task.key, None, theme_part)
+                yield join_rows(entity_part, theme_part)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _blocks(items: Iterable, size: int) -> Iterator[list]:
+    block = []
+    for item in items:
+        block.append(item)
+        if len(block) >= size:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+class ParquetStream:
+    """Rows appended in chunks to a Parquet file beside ``target`` (so memory
+    stays flat); :meth:`close` returns the finished temporary file, which the
+    caller moves into place with the run's other outputs, or removes."""
+
+    def __init__(self, target: Path, schema: pa.Schema, *, chunk_rows: int = 50_000) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        self.path = Path(tmp)
+        self.schema = schema
+        self.chunk_rows = chunk_rows
+        self.buffer: list[dict] = []
+        self.rows = 0
+        self.writer = pq.ParquetWriter(self.path, schema, compression="zstd")
+
+    def extend(self, rows: Sequence[dict]) -> None:
+        self.buffer.extend(rows)
+        if len(self.buffer) >= self.chunk_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
+            self.rows += len(self.buffer)
+            self.buffer = []
+
+    def close(self) -> Path:
+        self._flush()
+        self.writer.close()
+        return self.path
+
+    def discard(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            self.path.unlink(missing_ok=True)
+
+
+def mover(path: Path) -> Callable[[Path], None]:
+    """A writer for :func:`io.write_all` that puts an already written file in place."""
+    return lambda target: os.replace(path, target)

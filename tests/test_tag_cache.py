@@ -1,0 +1,97 @@
+"""The tag stage's per-statement cache and worker processes: a rerun tags
+only what changed, a codebook edit re-runs only theme matching, and neither
+the cache nor the number of processes changes a byte of the output."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline import ingest, tag
+
+from .conftest import ROOT, SEED
+
+OTHER = {
+    "a.txt": "Fiji presented on exploitation in the fishing industry.\n\nThe Philippines raised scam centres.\n",
+    "b.txt": "Delegates discussed the reintegration of returned victims of trafficking in persons.\n",
+}
+
+
+def write_params(folder, *, n_process=1, cache=True):
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["tag"].update(n_process=n_process, cache_dir=str(folder / "cache") if cache else "")
+    path = folder / f"params-{n_process}-{cache}.yaml"
+    path.write_text(yaml.safe_dump(params))
+    return path
+
+
+def run(folder, params, capsys, *, codebook=ROOT / "corpus/codebook.yaml", out="out"):
+    assert ingest.main(["--statements", str(folder / "statements"), "--manifest", str(folder / "none.csv"),
+                        "--out", str(folder / out / "interim"), "--metrics", str(folder / out / "ingest.json"),
+                        "--params", str(params)]) == 0
+    capsys.readouterr()
+    assert tag.main(["--interim", str(folder / out / "interim"), "--tables", str(folder / out / "tables"),
+                     "--metrics", str(folder / out / "tag.json"), "--codebook", str(codebook),
+                     "--params", str(params)]) == 0
+    line = [x for x in capsys.readouterr().err.splitlines() if "from the cache" in x][-1]
+    tagged, themes_only, cached = map(int, re.search(r"(\d+) tagged, (\d+) theme matching only, (\d+) from", line).groups())
+    return {"tagged": tagged, "themes_only": themes_only, "cached": cached}
+
+
+def outputs(folder, out="out") -> dict[str, bytes]:
+    files = ["interim/sentences.parquet", "interim/mentions.parquet", "tables/attendance.csv", "tables/people.csv",
+             "tag.json"]
+    return {f: (folder / out / f).read_bytes() for f in files}
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    (tmp_path / "statements").mkdir()
+    (tmp_path / "statements" / SEED.name).write_bytes(SEED.read_bytes())
+    for name, text in OTHER.items():
+        (tmp_path / "statements" / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_adding_a_statement_tags_only_that_statement(corpus, capsys):
+    params = write_params(corpus)
+    assert run(corpus, params, capsys) == {"tagged": 3, "themes_only": 0, "cached": 0}
+    assert run(corpus, params, capsys) == {"tagged": 0, "themes_only": 0, "cached": 3}
+    (corpus / "statements" / "c.txt").write_text("Forced marriage was discussed.\n", encoding="utf-8")
+    assert run(corpus, params, capsys) == {"tagged": 1, "themes_only": 0, "cached": 3}
+    cached = outputs(corpus)
+    assert run(corpus, write_params(corpus, cache=False), capsys, out="fresh") == {"tagged": 4, "themes_only": 0,
+                                                                                   "cached": 0}
+    assert outputs(corpus, "fresh") == cached
+
+
+def test_editing_the_codebook_reruns_theme_matching_only_and_gives_what_a_fresh_run_gives(corpus, capsys):
+    params = write_params(corpus)
+    run(corpus, params, capsys)
+    edited = corpus / "codebook.yaml"
+    edited.write_text((ROOT / "corpus/codebook.yaml").read_text().replace(
+        "    - grievance mechanism", "    - grievance mechanism\n    - fishing industry", 1))
+    assert run(corpus, params, capsys, codebook=edited) == {"tagged": 0, "themes_only": 3, "cached": 0}
+    rethemed = outputs(corpus)
+    run(corpus, write_params(corpus, cache=False), capsys, codebook=edited, out="fresh")
+    assert outputs(corpus, "fresh") == rethemed
+    mentions = pd.read_parquet(corpus / "out/interim/mentions.parquet")
+    assert "fishing industry" in set(mentions.loc[mentions.label == "remedy", "text"])
+
+
+def test_two_worker_processes_give_the_same_bytes_as_one(corpus, capsys):
+    run(corpus, write_params(corpus, n_process=1, cache=False), capsys, out="one")
+    assert run(corpus, write_params(corpus, n_process=2, cache=False), capsys, out="two")["tagged"] == 3
+    assert outputs(corpus, "two") == outputs(corpus, "one")
+
+
+def test_a_damaged_cache_entry_is_recomputed(corpus, capsys):
+    params = write_params(corpus)
+    run(corpus, params, capsys)
+    entries = sorted((corpus / "cache").rglob("*.json"))
+    entries[0].write_text("{not json")
+    counts = run(corpus, params, capsys)
+    assert counts["cached"] == 2 and counts["tagged"] + counts["themes_only"] == 1
