@@ -5,8 +5,9 @@ and the rerun after adding one statement.
 
 The corpus is any folder (or .tar.xz) of UNGDC files (ISO3_SESSION_YEAR.txt). Every figure is written to
 --out (default outputs/metrics/bench.json) and printed as a table. Speeds are compared as ratios to the
-baseline measured in the same run, so a busy machine shifts both. Each measurement runs in a child process,
-which reports its own wall time and peak resident memory (its worker processes included).
+baseline measured in the same run, so a busy machine shifts both. Each stage runs in a child process, which
+reports its wall time (libraries imported before the clock starts) and its peak resident memory (the largest
+of its own and its worker processes').
 """
 
 from __future__ import annotations
@@ -43,39 +44,83 @@ def _peak_mb() -> float:
 
 
 def child(argv: list[str]) -> int:
-    """Inside the measured process: run one job, print {seconds, peak_mb, ...} as JSON."""
+    """Inside the measured process: run one job, print {seconds, peak_mb} as
+    JSON. Libraries are imported before the clock starts; reading the input
+    and building the pipeline are inside it, for the baseline too."""
+    import pandas as pd
+    import spacy
+
+    from . import ingest, tag, trends
     kind, *rest = argv
     started = time.perf_counter()
-    extra: dict = {}
     if kind == "tokenizer":
-        import pandas as pd
-        import spacy
         texts = pd.read_parquet(Path(rest[0]) / "statements.parquet", columns=["text"])["text"].tolist()
         nlp = spacy.blank("en")
-        started = time.perf_counter()  # the baseline times tokenizing only
         for text in texts:
             nlp.make_doc(text)
-    elif kind == "stages":
-        from . import ingest, tag, trends
-        statements, manifest, work, params, stages = rest
+    elif kind in ("ingest", "tag", "trends"):
+        statements, manifest, work, params = rest
         interim, tables, metrics = Path(work) / "interim", Path(work) / "tables", Path(work) / "metrics"
-        commands = {
+        main, args = {
             "ingest": (ingest.main, ["--statements", statements, "--manifest", manifest, "--out", str(interim),
                                      "--metrics", str(metrics / "ingest.json")]),
             "tag": (tag.main, ["--interim", str(interim), "--tables", str(tables),
                                "--metrics", str(metrics / "tag.json")]),
             "trends": (trends.main, ["--interim", str(interim), "--attendance", str(tables / "attendance.csv"),
                                      "--tables", str(tables), "--metrics", str(metrics / "trends.json")]),
-        }
-        for name in stages.split(","):
-            t = time.perf_counter()
-            main, args = commands[name]
-            main(args + ["--params", params])
-            extra[f"{name}_seconds"] = round(time.perf_counter() - t, 2)
+        }[kind]
+        main(args + ["--params", params])
+    elif kind == "profile":
+        print(json.dumps(profile_tag(Path(rest[0]))))
+        return 0
     else:
         raise PipelineError(f"bench: unknown job {kind!r}")
-    print(json.dumps({"seconds": round(time.perf_counter() - started, 2), "peak_mb": _peak_mb(), **extra}))
+    print(json.dumps({"seconds": round(time.perf_counter() - started, 2), "peak_mb": _peak_mb()}))
     return 0
+
+
+def profile_tag(interim: Path) -> dict:
+    """Where the tag stage's time goes, in one process: building the
+    pipeline, each spaCy component over all texts, and turning docs into rows."""
+    from .core.gazetteer import load_actors
+    from .core.tagging import tag_statement
+    from .tag import make_nlp, read_tasks
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    args = argparse.Namespace(gazetteer=Path("corpus/gazetteer/actors.yaml"), cities=Path("corpus/gazetteer/cities.csv"),
+                              codebook=Path("corpus/codebook.yaml"))
+    nlp = make_nlp(args, {})
+    names = {a.id: a.name for a in load_actors(args.gazetteer)}
+    seconds["build pipeline, check codebook examples"] = time.perf_counter() - t
+    t = time.perf_counter()
+    _, tasks = read_tasks(interim)
+    tasks = list(tasks)
+    seconds["read statements and paragraphs"] = time.perf_counter() - t
+    t = time.perf_counter()
+    docs = [nlp.make_doc(task.text) for task in tasks]
+    seconds["tokenizer"] = time.perf_counter() - t
+    for name, component in nlp.pipeline:
+        t = time.perf_counter()
+        docs = [component(doc) for doc in docs]
+        seconds[name] = time.perf_counter() - t
+    t = time.perf_counter()
+    for doc, task in zip(docs, tasks):
+        tag_statement(doc, task.statement_id, task.paragraphs, names)
+    seconds["rows (sentences, mentions, people, attendance)"] = time.perf_counter() - t
+    total = sum(seconds.values())
+    return {name: {"seconds": round(s, 2), "share": round(s / total, 3)} for name, s in seconds.items()}
+
+
+def stages(names: str, *args: str) -> dict:
+    """Stages one after another, each in its own process: total seconds, the
+    largest peak, and each stage's own figures."""
+    out: dict = {"seconds": 0.0, "peak_mb": 0.0}
+    for name in names.split(","):
+        m = measure(name, *args)
+        out[f"{name}_seconds"], out[f"{name}_peak_mb"] = m["seconds"], m["peak_mb"]
+        out["seconds"] = round(out["seconds"] + m["seconds"], 2)
+        out["peak_mb"] = max(out["peak_mb"], m["peak_mb"])
+    return out
 
 
 def measure(*job: str) -> dict:
@@ -109,33 +154,37 @@ def run_bench(corpus: Path, archive: Path | None, scratch: Path) -> dict:
     plain1 = write_params(scratch / "p1.yaml", n_process=1, cache=None)
     plain2 = write_params(scratch / "p2.yaml", n_process=2, cache=None)
     _stage.log("bench: ingest (for the texts)")
-    measure("stages", statements, manifest, str(scratch / "w"), plain1, "ingest")
+    stages("ingest", statements, manifest, str(scratch / "w"), plain1)
     words = words_in(scratch / "w")
     results["corpus"] = {"statements_folder": str(corpus), "words": words}
 
     _stage.log("bench: (a) blank tokenizer baseline")
     base = measure("tokenizer", str(scratch / "w" / "interim"))
     _stage.log("bench: (b) tag stage, 1 and 2 processes")
-    tag1 = measure("stages", statements, manifest, str(scratch / "w"), plain1, "tag")
-    tag2 = measure("stages", statements, manifest, str(scratch / "w"), plain2, "tag")
+    tag1 = stages("tag", statements, manifest, str(scratch / "w"), plain1)
+    tag2 = stages("tag", statements, manifest, str(scratch / "w"), plain2)
     for name, m in (("tokenizer", base), ("tag_1_process", tag1), ("tag_2_processes", tag2)):
         results[name] = {**m, "words_per_second": round(words / m["seconds"])}
+    done = subprocess.run([sys.executable, "-m", "pipeline.bench", "--child", "profile", str(scratch / "w" / "interim")],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise PipelineError(f"bench: profile failed:\n{done.stderr[-2000:]}")
+    results["tag_profile"] = json.loads(done.stdout.strip().splitlines()[-1])
 
     _stage.log("bench: (c) ingest -> tag -> trends, then (d) the rerun after adding one statement")
     cache = scratch / "cache"
     cached2 = write_params(scratch / "c2.yaml", n_process=2, cache=cache)
-    full = measure("stages", statements, manifest, str(scratch / "e2e"), cached2, "ingest,tag,trends")
+    full = stages("ingest,tag,trends", statements, manifest, str(scratch / "e2e"), cached2)
     results["end_to_end"] = {**full, "words_per_second": round(words / full["seconds"])}
     added = _add_one_statement(Path(statements))
-    rerun = measure("stages", statements, manifest, str(scratch / "e2e"), cached2, "ingest,tag,trends")
+    rerun = stages("ingest,tag,trends", statements, manifest, str(scratch / "e2e"), cached2)
     results["rerun_add_one"] = {**rerun, "added": added}
 
     if archive is not None:
         _stage.log("bench: (c) the full archive, ingest -> tag -> trends with 2 processes")
         big_statements, big_manifest = import_corpus(archive, scratch / "archive")
-        big = measure("stages", big_statements, big_manifest, str(scratch / "archive-run"),
-                      write_params(scratch / "a2.yaml", n_process=2, cache=scratch / "archive-cache"),
-                      "ingest,tag,trends")
+        big = stages("ingest,tag,trends", big_statements, big_manifest, str(scratch / "archive-run"),
+                     write_params(scratch / "a2.yaml", n_process=2, cache=scratch / "archive-cache"))
         big_words = words_in(scratch / "archive-run")
         results["archive_end_to_end"] = {**big, "words": big_words, "words_per_second": round(big_words / big["seconds"])}
 
@@ -182,6 +231,10 @@ def table(results: dict) -> str:
             m = results[name]
             rows.append((name, f"{m['seconds']:.1f}", f"{m.get('words_per_second', '')}", f"{m['peak_mb']:.0f}"))
     rows.append(("", "", "", ""))
+    rows.append(("tag stage, where the time goes", "seconds", "share", ""))
+    rows += [(name, f"{p['seconds']:.2f}", f"{100 * p['share']:.0f}%", "") for name, p in results["tag_profile"].items()]
+    rows.append(("", "", "", ""))
+    rows.append(("target", "wanted", "measured", ""))
     rows += [(name, t["target"], str(t["measured"]), "met" if t["met"] else "MISSED")
              for name, t in results["targets"].items()]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from scipy.stats import chi2
@@ -215,8 +215,18 @@ def terms_of(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
 
 
+def count_terms(texts: Iterable[tuple[str, str]]) -> dict[str, Counter]:
+    """Term counts per group from (group id, sentence text) pairs (which the
+    caller can stream: the whole corpus need not be in memory)."""
+    counts: dict[str, Counter] = {}
+    for gid, text in texts:
+        counts.setdefault(gid, Counter()).update(terms_of(text))
+    return counts
+
+
 def emerging(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
-             themes: Sequence[tuple[str, str]], *, top_terms: int = 20, min_count: int = 3) -> pd.DataFrame:
+             themes: Sequence[tuple[str, str]], *, term_counts: dict[str, Counter], top_terms: int = 20,
+             min_count: int = 3) -> pd.DataFrame:
     """The latest group against all earlier ones: every theme, and the
     ``top_terms`` words whose rate changed most (by G2), with the group and
     date each was first seen. Empty when there is only one group."""
@@ -230,7 +240,7 @@ def emerging(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFra
     order = dict(zip(table["group_id"], table["order"]))
     first_seen_of = {gid: (gid, label, date) for gid, label, date in
                      zip(table["group_id"], table["label"], table["start_date"])}
-    sg = sentence_groups(sentences, groups).merge(sentences[["sentence_id", "text"]], on="sentence_id")
+    sg = sentence_groups(sentences, groups)
     is_latest = sg["group_id"] == latest
     n1, n0 = int(is_latest.sum()), int((~is_latest).sum())
     rows = []
@@ -241,9 +251,7 @@ def emerging(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFra
         b = len(hits) - a
         first = min(hits["group_id"], key=order.get) if len(hits) else ""
         rows.append(_keyness_row("theme", theme_id, theme_label, a, n1, b, n0, first_seen_of.get(first, ("", "", ""))))
-    counts: dict[str, Counter] = {}
-    for gid, texts in sg.groupby("group_id")["text"]:
-        counts[gid] = Counter(w for t in texts for w in terms_of(t))
+    counts = term_counts
     latest_counts = counts.get(latest, Counter())
     earlier_counts: Counter = Counter()
     first_seen: dict[str, str] = {}
@@ -275,17 +283,18 @@ def _keyness_row(kind: str, item: str, label: str, a: int, n1: int, b: int, n0: 
 
 
 def theme_evidence(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
-                   statements: pd.DataFrame) -> pd.DataFrame:
+                   statements: pd.DataFrame, texts: pd.DataFrame) -> pd.DataFrame:
     """Every theme mention with its sentence and statement: the rows behind
     every theme count (one row per mention; a sentence with two matches of
-    one theme counts once in the trends)."""
+    one theme counts once in the trends). ``texts`` has the ``sentence_id``
+    and ``text`` of (at least) the sentences with a theme."""
     cols = ["group_id", "theme", "sentence_id", "statement_id", "statement", "evidence", "start", "end", "rule",
             "sentence"]
     tm = mentions[mentions["kind"] == "theme"]
     if tm.empty:
         return pd.DataFrame(columns=cols)
     out = tm.merge(sentence_groups(sentences, groups)[["sentence_id", "group_id"]], on="sentence_id")
-    out = out.merge(sentences[["sentence_id", "text"]].rename(columns={"text": "sentence"}), on="sentence_id")
+    out = out.merge(texts[["sentence_id", "text"]].rename(columns={"text": "sentence"}), on="sentence_id")
     st = statements.set_index("statement_id")
     names = (st["title"].fillna("").where(st["title"].fillna("") != "", st["path"])).to_dict()
     out["statement"] = out["statement_id"].map(names)

@@ -105,12 +105,16 @@ def test_actors_are_paired_with_the_themes_of_their_sentences():
 def test_emerging_compares_the_latest_meeting_with_all_earlier_ones():
     sentences, mentions = tagged()
     meetings = meetings_table().iloc[:3]
-    table = trends.emerging(sentences, mentions, trends.meeting_groups(meetings), THEMES, min_count=1)
+    groups = trends.meeting_groups(meetings)
+    group_of = dict(zip(groups.meeting_id, groups.group_id))
+    counts = trends.count_terms((group_of[m], t) for m, t in zip(sentences.meeting_id, sentences.text))
+    table = trends.emerging(sentences, mentions, groups, THEMES, term_counts=counts, min_count=1)
     scam = table[(table.kind == "theme") & (table.item == "scam_centres")].iloc[0]
     assert (scam.latest_count, scam.latest_total, scam.earlier_count, scam.earlier_total) == (2, 2, 0, 2)
     assert scam.direction == "up" and scam.first_seen_group == "UN General Debate 58" and scam.first_seen_date == "2003"
     assert "scam" in set(table.loc[table.kind == "term", "item"])
-    assert trends.emerging(sentences, mentions, trends.meeting_groups(meetings.iloc[:1]), THEMES).empty
+    assert trends.emerging(sentences, mentions, trends.meeting_groups(meetings.iloc[:1]), THEMES,
+                           term_counts=counts).empty
 
 
 def test_a_sentence_whose_meeting_is_unknown_stops_the_run():
