@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: run test install lock clean-venv help evaluate-shared ungdc bench
+.PHONY: run test install lock clean-venv help evaluate-shared ungdc bench fetch
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -29,6 +29,9 @@ run: $(STAMP)  ## run the whole pipeline (dvc repro) and say where the results a
 	@echo "  tables   outputs/tables/"
 	@echo "  metrics  outputs/metrics/"
 	@echo "  interim  outputs/interim/ (statements, meetings, paragraphs, sentences, mentions as Parquet)"
+
+fetch: $(STAMP)  ## download the public statements in corpus/sources.csv (needs internet), then run `make run`
+	$(BIN)/dvc repro corpus/fetch/dvc.yaml
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest

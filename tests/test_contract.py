@@ -120,3 +120,18 @@ def test_dvc_repro_produces_every_declared_output_and_a_second_run_does_nothing(
     assert second.returncode == 0
     assert "Data and pipelines are up to date." in second.stdout
     assert "Running stage" not in second.stdout
+
+
+FETCH = yaml.safe_load((ROOT / "corpus/fetch/dvc.yaml").read_text())["stages"]["fetch"]
+
+
+def test_the_fetch_stage_is_outside_the_default_run_and_agrees_with_params_and_code():
+    assert "fetch" not in STAGES  # `dvc repro` (and `make run`) stay offline
+    assert FETCH["wdir"] == "../.." and FETCH["desc"]
+    for dotted in FETCH["params"]:
+        section, key = dotted.split(".")
+        assert key in PARAMS[section], f"fetch: param {dotted} is not in params.yaml"
+    for path in paths(FETCH["outs"]) + paths(FETCH["deps"]):
+        assert path in FETCH["cmd"] or (ROOT / path).exists(), path
+    done = subprocess.run([sys.executable, "-m", "pipeline.fetch", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and "usage:" in done.stdout

@@ -12,7 +12,9 @@ from .errors import PipelineError
 from .metadata import parse_date_field
 
 MANIFEST_COLUMNS = ("file", "title", "series", "ordinal", "start_date", "end_date",
-                    "city", "country", "co_chairs", "source_url", "speaker")
+                    "city", "country", "co_chairs", "source_url", "speaker",
+                    # written by `python -m pipeline.fetch` (provenance; not metadata):
+                    "fetched_at", "sha256", "http_status", "etag", "last_modified")
 REGISTER_COLUMNS = ("series", "ordinal", "title", "start_date", "end_date", "city", "country",
                     "format", "co_chairs", "doc_type", "url", "notes")
 
