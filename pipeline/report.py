@@ -15,7 +15,8 @@ from .core.errors import PipelineError
 from .core.io import text_writer, write_all
 from .core.report import build_report
 
-TABLES = ("theme_trends", "attendance_trends", "actor_themes", "emerging", "theme_evidence")
+TABLES = ("theme_trends", "attendance_trends", "actor_themes", "emerging", "theme_evidence", "discovered_topics",
+          "topic_sentences")
 FIGURES = {
     "theme_heatmap": "Share of each meeting's sentences that mention each theme.",
     "theme_lines": "Theme shares over time, with 95% Wilson intervals.",

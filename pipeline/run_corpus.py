@@ -1,4 +1,4 @@
-"""Run ingest -> tag -> trends -> charts -> report on any corpus folder, into a separate output folder.
+"""Run ingest -> tag -> trends -> discover -> charts -> report on any corpus folder, into a separate output folder.
 
     python -m pipeline.run_corpus STATEMENTS_DIR --manifest statements.csv --out outputs/ungdc \
         --set charts.source="UN General Debate Corpus"
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import _stage, charts, ingest, report, tag, trends
+from . import _stage, charts, discover, ingest, report, tag, trends
 from .core.errors import PipelineError
 
 
@@ -37,6 +37,7 @@ def stage_commands(statements: Path, manifest: Path, out: Path) -> list[tuple[st
         ("tag", tag.main, ["--interim", str(interim), "--tables", str(tables), "--metrics", str(metrics / "tag.json")]),
         ("trends", trends.main, ["--interim", str(interim), "--attendance", str(tables / "attendance.csv"),
                                  "--tables", str(tables), "--metrics", str(metrics / "trends.json")]),
+        ("discover", discover.main, ["--interim", str(interim), "--tables", str(tables)]),
         ("charts", charts.main, ["--tables", str(tables), "--summary", str(metrics / "trends.json"),
                                  "--figures", str(out / "figures")]),
         ("report", report.main, ["--tables", str(tables), "--summary", str(metrics / "trends.json"),

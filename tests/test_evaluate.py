@@ -33,3 +33,19 @@ def test_ungdc_dev_gold_micro_f1_is_at_least_0_85(tmp_path):
     report = run_evaluate(shared_path("gold", "ungdc-dev.jsonl"), tmp_path / "eval.json")
     assert report["sentences"] == 190
     assert_quality(report, 0.85)
+
+
+def test_evaluate_compares_rules_model_and_their_combination(tmp_path):
+    from pipeline import train
+    model = tmp_path / "model.joblib"
+    assert train.main(["--out", str(model), "--params", str(ROOT / "params.yaml")]) == 0
+    out = tmp_path / "eval.json"
+    assert evaluate.main(["--gold", str(ROOT / "corpus/gold/seed.jsonl"), "--model", str(model), "--out", str(out),
+                          "--params", str(ROOT / "params.yaml")]) == 0
+    comparison = json.loads(out.read_text())["seed"]["comparison"]
+    assert comparison["model_judged_by"] == "cross-validation"  # the model was trained on this file
+    assert set(comparison) == {"model_judged_by", "rules", "model", "combined", "keep"}
+    for name in ("rules", "model", "combined"):
+        assert 0 <= comparison[name]["micro"]["f1"] <= 1
+    assert comparison["combined"]["micro"]["recall"] >= comparison["rules"]["micro"]["recall"]
+    assert comparison["keep"] in ("rules", "model", "combined")

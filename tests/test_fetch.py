@@ -199,7 +199,21 @@ def test_requests_are_polite_user_agent_rate_limit_retry(project, site):
     assert site.flaky_calls == 2  # the 500 was retried once and then succeeded
     times = [t for t, path, _ in site.requests]
     gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.04  # one request per 0.05 s at most (retries back off on top)
+    assert min(gaps) >= 0.03  # one request per 0.05 s (seen from the server, so with some jitter)
+
+
+def test_the_rate_limit_spaces_requests_to_a_host_and_retries_back_off(site):
+    now, waits = [0.0], []
+
+    def sleep(seconds):
+        waits.append(round(seconds, 3))
+        now[0] += seconds
+
+    fetcher = Fetcher(user_agent="t", timeout=1, retries=2, backoff=0.5, min_interval=2.0, sleep=sleep,
+                      clock=lambda: now[0], respect_robots=False)
+    fetcher.get(f"{site.base}/event")
+    fetcher.get(f"{site.base}/flaky")  # 500, then 200 on the retry
+    assert waits == [2.0, 0.5, 1.5]  # the host's turn; the backoff; the rest of the 2 s between attempts
 
 
 def test_an_unchanged_page_is_not_downloaded_again(project, site):

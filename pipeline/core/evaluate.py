@@ -57,3 +57,15 @@ def score(gold: Sequence[Mapping], predicted: Mapping[str, Iterable[str]], theme
              for k in ("precision", "recall", "f1")}
     return {"sentences": len(gold), "micro": _prf(tp, fp, fn), "macro": macro, "per_theme": per_theme,
             "disagreements": disagreements}
+
+
+def compare(gold: Sequence[dict], themes: Sequence[str], *, by: str, **predictions: Sequence[set[str]]) -> dict:
+    """Micro and macro scores of several taggers on the same gold rows, and
+    which one to keep: the best micro-F1 that loses no precision against the
+    rules."""
+    scores = {name: score(gold, {r["id"]: p for r, p in zip(gold, pred)}, themes) for name, pred in predictions.items()}
+    table = {name: {"micro": s["micro"], "macro": s["macro"]} for name, s in scores.items()}
+    rules = table["rules"]["micro"]
+    keep = max((name for name, t in table.items() if t["micro"]["precision"] >= rules["precision"]),
+               key=lambda name: (table[name]["micro"]["f1"], name == "rules"))
+    return {"model_judged_by": by, **table, "keep": keep}

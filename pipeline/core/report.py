@@ -147,6 +147,33 @@ def evidence_section(theme_trends: pd.DataFrame, evidence: pd.DataFrame, *, per_
     return "\n".join(parts)
 
 
+def candidate_section(topics: pd.DataFrame, examples: pd.DataFrame) -> str:
+    """Topics found in the sentences (outputs/tables/discovered_topics.csv)
+    that overlap no codebook theme and grow over the later meetings, each with
+    its top terms and most typical sentences."""
+    intro = ('<p class="note">Topics found by factorising the sentences\' words (TF-IDF on lemmas, NMF) that '
+             "no codebook theme covers (the theme that overlaps most carries under "
+             "<code>discover.candidate_overlap</code> of the topic's sentences) and whose share grew in the later "
+             "meetings. Each could become a codebook entry; all topics are in outputs/tables/discovered_topics.csv."
+             "</p>")
+    if topics.empty:
+        return intro + '<p class="note">Too few sentences to find topics.</p>'
+    candidates = topics[topics["candidate"].astype(str) == "True"].sort_values(["growth", "topic"],
+                                                                               ascending=[False, True])
+    if candidates.empty:
+        return intro + '<p class="note">No growing topic outside the codebook.</p>'
+    parts = [intro]
+    for t in candidates.itertuples():
+        parts.append(f'<h3 id="topic-{t.topic}">Topic {t.topic}: {esc(t.label)}</h3>'
+                     f'<p class="note">{t.sentences} sentences; growth {100 * t.growth:+.2f} points of share; '
+                     f'closest theme {esc(t.best_theme or "none")} ({100 * t.overlap:.0f}% of its sentences)<br>'
+                     f'Top terms: {esc(t.top_terms)}</p>')
+        rows = examples[examples["topic"] == t.topic].sort_values("rank")
+        parts.append("<ul>" + "".join(f"<li>{esc(r.text)} <span class='src'>{esc(r.sentence_id)}</span></li>"
+                                      for r in rows.itertuples()) + "</ul>")
+    return "\n".join(parts)
+
+
 def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapping[str, pd.DataFrame],
                  statements: pd.DataFrame, figures: Mapping[str, tuple[str, str]], per_cell: int = 20,
                  statements_listed: int = 60) -> str:
@@ -162,7 +189,7 @@ def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapp
         f'{"s" if len(ok) != 1 else ""} ({summary["sentences"]:,} sentences) reporting <b>{len(groups)}</b> '
         f'meeting{"s" if len(groups) != 1 else ""}, {esc(span)}, grouped by {esc(summary.get("group_by", "meeting"))}.</p>',
         '<nav><a href="#charts">Charts</a><a href="#themes">Theme table</a><a href="#attendance">Attendance</a>'
-        '<a href="#actors">Who raises what</a><a href="#emerging">What is new</a><a href="#evidence">Evidence</a>'
+        '<a href="#actors">Who raises what</a><a href="#emerging">What is new</a><a href="#candidates">Candidate themes</a><a href="#evidence">Evidence</a>'
         '<a href="#corpus">Statements</a></nav>',
         '<p class="note">How to read the numbers: a theme\'s <b>share</b> is the share of a meeting\'s sentences in '
         "which the codebook found the theme; the range under it is a 95% Wilson interval, which is wide when a "
@@ -213,6 +240,8 @@ def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapp
         themes = em[em["kind"] == "theme"].sort_values(["g2", "item"], ascending=[False, True])
         sections += ["<h3>Themes</h3>", _table(themes, cols, numeric=numeric),
                      "<h3>Terms whose rate changed most</h3>", _table(em[em["kind"] == "term"], cols, numeric=numeric)]
+    sections += ['<h2 id="candidates">Candidate themes</h2>', candidate_section(tables["discovered_topics"],
+                                                                               tables["topic_sentences"])]
     sections += ['<h2 id="evidence">Evidence</h2>',
                  '<p class="note">Each line is one sentence: the matched words highlighted in their context, then '
                  "the statement, the sentence id and the codebook rule that matched.</p>",
