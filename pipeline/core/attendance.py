@@ -118,7 +118,9 @@ def find_lists(text: str, protected: Sequence[tuple[int, int]] = ()) -> list[Par
     """Counted lists ('6 civil society ... organisations (A, B, ...)') and an
     'Additional attendees included ...' sentence in one paragraph."""
     found = []
-    for m in _COUNTED_LIST.finditer(text):
+    if "(" not in text and "ttendees" not in text and "TTENDEES" not in text:  # no list here
+        return found
+    for m in _COUNTED_LIST.finditer(text) if "(" in text else ():
         if not _LIST_NOUN.search(m.group("label")):
             continue
         close = _closing_paren(text, m.end() - 1)

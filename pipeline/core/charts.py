@@ -118,16 +118,19 @@ def theme_lines(fig: Figure, theme_trends: pd.DataFrame, *, columns: int = 4) ->
                  x=0.01, ha="left", fontweight="bold", fontsize=11)
 
 
+def _say_empty(ax: Axes, message: str) -> None:
+    """An empty chart that says why it is empty (a reader should never guess)."""
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=11, color="#555555")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
 def attendance_bars(ax: Axes, attendance_trends: pd.DataFrame, groups: pd.DataFrame) -> None:
     """Participants listed per meeting, stacked by role."""
     ax.set_title("Who attended: participants listed in each meeting's statement, by role")
     ax.set_ylabel("Participants listed")
     if attendance_trends.empty:
-        ax.text(0.5, 0.5, "No participant lists were found in these statements.", ha="center", va="center",
-                transform=ax.transAxes, fontsize=11, color="#555555")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        return
+        return _say_empty(ax, "No participant lists were found in these statements.")
     shown = groups[groups["group_id"].isin(attendance_trends["group_id"])]
     pivot = attendance_trends.pivot_table(index="group_id", columns="role", values="participants", aggfunc="sum",
                                           fill_value=0).reindex(shown["group_id"])
@@ -152,11 +155,7 @@ def actor_theme_matrix(ax: Axes, actor_themes: pd.DataFrame, theme_labels: dict[
     """Sentences in which a state or organisation is named beside a theme."""
     ax.set_title(f"Who raises what: sentences naming a state or organisation (top {top}) together with a theme")
     if actor_themes.empty:
-        ax.text(0.5, 0.5, "No sentence names an actor together with a theme.", ha="center", va="center",
-                transform=ax.transAxes, fontsize=11, color="#555555")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        return
+        return _say_empty(ax, "No sentence names an actor together with a theme.")
     totals = actor_themes.groupby("canonical_id")["sentences"].sum().sort_values(ascending=False, kind="stable")
     actors = sorted(totals.index, key=lambda a: (-totals[a], a))[:top]
     names = actor_themes.drop_duplicates("canonical_id").set_index("canonical_id")["name"]

@@ -23,7 +23,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 import numpy as np
-from spacy.attrs import IDX, IS_SPACE
+from spacy.attrs import IDX, IS_SPACE, SENT_START
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -40,24 +40,30 @@ _CONNECTORS = {"of", "for", "on", "and", "the", "against", "in", "to", "&", "-",
 
 @Language.component("paragraph_sentences")
 def paragraph_sentences(doc: Doc) -> Doc:
-    """A token after a line break starts a sentence; a run of spaces does not.
-    Only the line breaks and space tokens are visited, not every token."""
+    """A token after a line break starts a sentence; a run of spaces does not
+    (the sentence starts after it: 'here.  Second'). Done on the doc's
+    arrays: only the space tokens are visited one by one."""
+    if len(doc) < 2:
+        return doc
+    arrays = doc.to_array([IDX, IS_SPACE, SENT_START])
+    sent = arrays[:, 2].astype(np.int64)
+    sent[sent > 1] = -1  # to_array stores -1 (not a start) as an unsigned number
     text = doc_text(doc)
+    after_break = np.zeros(len(doc), dtype=bool)
     if "\n" in text:
-        starts = doc.to_array([IDX])
-        for m in _NEWLINE.finditer(text):
-            i = int(np.searchsorted(starts, m.start(), side="right"))  # the token after the break
-            if i < len(doc):
-                doc[i].is_sent_start = True
-    spaces = doc.to_array([IS_SPACE])
-    for i in (int(i) for i in np.flatnonzero(spaces[1:]) + 1):
-        token = doc[i]
-        if token.is_sent_start and "\n" not in doc[i - 1].text_with_ws:
-            token.is_sent_start = False  # the sentence starts after the spaces ('here.  Second')
-            if i + 1 < len(doc):
-                doc[i + 1].is_sent_start = True
-        elif not token.is_sent_start:
-            token.is_sent_start = False
+        breaks = np.fromiter((m.start() for m in _NEWLINE.finditer(text)), dtype=np.int64)
+        following = np.searchsorted(arrays[:, 0].astype(np.int64), breaks, side="right")
+        following = following[following < len(doc)]
+        after_break[following] = True
+        sent[following] = 1
+    for i in (np.flatnonzero(arrays[1:, 1]) + 1).tolist():
+        if after_break[i]:
+            continue
+        if sent[i] == 1 and i + 1 < len(doc):
+            sent[i + 1] = 1
+        sent[i] = -1
+    sent[0] = 1
+    doc.from_array([SENT_START], sent.astype(np.uint64))
     return doc
 
 
