@@ -29,6 +29,7 @@ from .core.errors import PipelineError
 from .core.io import json_writer, write_all
 
 TARGETS = {
+    "themes_vs_entities_alone": ("<=", 1.333),
     "tag_1_process_vs_tokenizer": (">=", 0.5),
     "tag_2_processes_vs_1": (">=", 1.6),
     "archive_end_to_end_seconds": ("<", 600),
@@ -188,7 +189,11 @@ def run_bench(corpus: Path, archive: Path | None, scratch: Path) -> dict:
         big_words = words_in(scratch / "archive-run")
         results["archive_end_to_end"] = {**big, "words": big_words, "words_per_second": round(big_words / big["seconds"])}
 
+    profile = results["tag_profile"]
+    total = sum(p["seconds"] for p in profile.values())
     ratios = {
+        # the tag stage's time against the same without theme matching (from the profile above)
+        "themes_vs_entities_alone": round(total / (total - profile["bali_themes"]["seconds"]), 3),
         "tag_1_process_vs_tokenizer": round(results["tag_1_process"]["words_per_second"] / base_wps(results), 3),
         "tag_2_processes_vs_1": round(tag1["seconds"] / tag2["seconds"], 3),
         "rerun_add_one_vs_full_run": round(rerun["seconds"] / full["seconds"], 4),
@@ -199,7 +204,8 @@ def run_bench(corpus: Path, archive: Path | None, scratch: Path) -> dict:
         ratios["rerun_add_one_vs_archive_run"] = round(rerun["seconds"] / results["archive_end_to_end"]["seconds"], 4)
     results["ratios"] = ratios
     results["targets"] = {name: {"target": f"{op} {limit}", "measured": ratios[name],
-                                 "met": ratios[name] >= limit if op == ">=" else ratios[name] < limit}
+                                 "met": {">=": ratios[name] >= limit, "<=": ratios[name] <= limit,
+                                         "<": ratios[name] < limit}[op]}
                           for name, (op, limit) in TARGETS.items() if name in ratios}
     return results
 
