@@ -19,13 +19,17 @@ from .core.errors import PipelineError
 
 
 def apply_overrides(params: dict, assignments: list[str]) -> dict:
-    """'section.key=value' pairs (values read as YAML) over the params."""
+    """'section.key=value' pairs over the params: numbers and booleans as
+    such, lists and mappings only when written in brackets, text otherwise."""
     for item in assignments:
         key, sep, value = item.partition("=")
         section, dot, name = key.partition(".")
         if not sep or not dot or not name:
             raise PipelineError(f"--set {item!r}: write section.key=value, e.g. trends.group_by=year")
-        params.setdefault(section, {})[name] = yaml.safe_load(value)
+        parsed = yaml.safe_load(value) if value.strip() else ""
+        if isinstance(parsed, (dict, list)) and not value.lstrip().startswith(("{", "[")):
+            parsed = value  # 'Title: subtitle' is text, not a mapping
+        params.setdefault(section, {})[name] = parsed
     return params
 
 

@@ -37,6 +37,7 @@ td.zero{color:#aaa}
 mark{background:#ffe08a;padding:0 .1rem}
 .src{color:#666;font-family:system-ui,sans-serif;font-size:.78rem}
 nav a{margin-right:.8rem}
+.wide{overflow-x:auto;max-width:100%}
 """
 
 
@@ -109,7 +110,7 @@ def theme_table(theme_trends: pd.DataFrame) -> str:
             else:
                 cells.append(f'<td class="n zero">0 of {r.sentences}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
 
 
 def evidence_section(theme_trends: pd.DataFrame, evidence: pd.DataFrame, *, per_cell: int) -> str:

@@ -47,3 +47,13 @@ def test_import_reads_a_tar_archive_and_refuses_to_overwrite(tmp_path):
         import_ungdc.main([str(tmp_path / "src"), "--out", str(tmp_path / "corpus")])
     with pytest.raises(PipelineError, match="not a folder or a tar archive"):
         import_ungdc.main([str(tmp_path / "missing"), "--out", str(tmp_path / "other")])
+
+
+def test_run_corpus_overrides_read_numbers_and_keep_text_with_colons():
+    from pipeline.run_corpus import apply_overrides
+    params = apply_overrides({"trends": {"top_terms": 20}}, [
+        "trends.top_terms=5", "report.title=UN speeches: themes across sessions", "tag.cache_dir=",
+        "evaluate.gold=[a.jsonl, b.jsonl]"])
+    assert params["trends"]["top_terms"] == 5
+    assert params["report"]["title"] == "UN speeches: themes across sessions"
+    assert params["tag"]["cache_dir"] == "" and params["evaluate"]["gold"] == ["a.jsonl", "b.jsonl"]
