@@ -197,9 +197,8 @@ def test_requests_are_polite_user_agent_rate_limit_retry(project, site):
     agents = {headers.get("User-Agent") for _, _, headers in site.requests}
     assert agents == {"bali-themes-tests/1.0 (research pipeline)"}
     assert site.flaky_calls == 2  # the 500 was retried once and then succeeded
-    times = [t for t, path, _ in site.requests]
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.03  # one request per 0.05 s (seen from the server, so with some jitter)
+    # the spacing between requests is checked with a fake clock below: seen from a loaded
+    # server, the gaps jitter, and a timed assertion would fail at random
 
 
 def test_the_rate_limit_spaces_requests_to_a_host_and_retries_back_off(site):

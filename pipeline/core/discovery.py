@@ -82,6 +82,7 @@ def topic_tables(sentences: pd.DataFrame, weights: np.ndarray, topics: pd.DataFr
     frame = pd.DataFrame({"sentence_id": ids, "topic": dominant}).merge(sentence_groups, on="sentence_id")
     groups = sentence_groups.drop_duplicates("group_id").sort_values("order")
     totals = frame.groupby("group_id").size()
+    in_topic = frame[frame["topic"] >= 0].groupby(["topic", "group_id"]).size()  # one pass, not one per cell
     trend_rows, topic_rows, sentence_rows = [], [], []
     half = len(groups) // 2
     for topic in topics.itertuples():
@@ -89,7 +90,7 @@ def topic_tables(sentences: pd.DataFrame, weights: np.ndarray, topics: pd.DataFr
         shares = []
         for g in groups.itertuples():
             n = int(totals.get(g.group_id, 0))
-            k = int(((frame["group_id"] == g.group_id) & (frame["topic"] == topic.topic)).sum())
+            k = int(in_topic.get((topic.topic, g.group_id), 0))
             shares.append(k / n if n else 0.0)
             trend_rows.append({"topic": topic.topic, "label": topic.label, "group_id": g.group_id, "order": g.order,
                                "sentences_in_topic": k, "sentences": n, "share": k / n if n else np.nan})

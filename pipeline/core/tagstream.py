@@ -87,9 +87,8 @@ def _tag_fully(task: Task) -> tuple[dict, list]:
     return split_rows(tag_statement(doc, task.statement_id, task.paragraphs, _NAMES))
 
 
-def _tag_themes(item: tuple[Task, dict]) -> list:
+def _tag_themes(task: Task, entity_part: dict) -> list:
     """Theme matching alone, on a doc rebuilt from the cached sentences and entities."""
-    task, entity_part = item
     doc = _NLP.make_doc(task.text)
     for name in ("sentencizer", "paragraph_sentences"):
         doc = _NLP.get_pipe(name)(doc)
@@ -112,7 +111,7 @@ def _compute(item: tuple[str, Task, dict | None]) -> tuple[dict | None, list | N
     if kind == "cached":
         return None, None
     if kind == "themes_only":
-        return None, _tag_themes((task, entity_part))
+        return None, _tag_themes(task, entity_part)
     return _tag_fully(task)
 
 
