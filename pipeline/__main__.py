@@ -18,10 +18,13 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from pathlib import Path
 from typing import IO
 
 from . import _stage
-from .tag import add_pipeline_args, make_nlp
+from .core.nlp import tagging_pipeline
+from .core.params import load_params
+from .stages import FLAG_HELP, stage
 
 BATCH = 256
 
@@ -69,11 +72,12 @@ def tag_lines(nlp, lines: Iterable[str]) -> Iterator[dict]:
 def tag_command(argv: list[str] | None, stdin: IO[str], stdout: IO[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m pipeline tag", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--params", default="params.yaml", help="parameters file (section 'tag')")
-    add_pipeline_args(p)
+    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="parameters file (section 'tag')")
+    for flag in ("--gazetteer", "--cities", "--codebook"):
+        p.add_argument(flag, type=Path, default=stage("tag").flags[flag], help=FLAG_HELP[flag])
     args = p.parse_args(argv)
-    from pathlib import Path
-    nlp = make_nlp(args, _stage.load_params(Path(args.params), "tag"))
+    nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
+                           trained=load_params(args.params).tag.trained_pipeline)
     for record in tag_lines(nlp, stdin):
         stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     stdout.flush()

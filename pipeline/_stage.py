@@ -6,32 +6,28 @@ import argparse
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
-import yaml
 from tqdm import tqdm
 
 from .core.errors import PipelineError
+from .core.params import Params, load_params
 
 
-def parser(description: str) -> argparse.ArgumentParser:
+def parser(description: str, stage: str | None = None) -> argparse.ArgumentParser:
+    """A command's parser with --params; for a stage, its path flags too, from
+    the declaration in `pipeline.stages` (defaults: the project's layout)."""
     p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--params", type=Path, default=Path("params.yaml"), help="parameters file")
+    if stage is not None:
+        from .stages import FLAG_HELP, stage as declared
+        for flag, default in declared(stage).flags.items():
+            p.add_argument(flag, type=Path, default=default, help=FLAG_HELP[flag])
     return p
 
 
-def load_params(path: Path, section: str) -> dict[str, Any]:
-    """One section of params.yaml (an absent file or section gives {})."""
-    if not path.exists():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise PipelineError(f"{path}: not valid YAML: {err}") from err
-    value = data.get(section) or {}
-    if not isinstance(value, dict):
-        raise PipelineError(f"{path}: section '{section}' must be a mapping of names to values")
-    return value
+def params(args: argparse.Namespace) -> Params:
+    """The checked params file named by --params."""
+    return load_params(args.params)
 
 
 def progress(items: Iterable, *, desc: str, unit: str, total: int | None = None) -> Iterable:

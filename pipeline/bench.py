@@ -22,11 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 from . import _stage
 from .core.errors import PipelineError
 from .core.io import json_writer, write_all
+from .core.params import dump_params, load_params
 
 TARGETS = {
     "themes_vs_entities_alone": ("<=", 1.333),
@@ -51,7 +50,10 @@ def child(argv: list[str]) -> int:
     import pandas as pd
     import spacy
 
-    from . import ingest, tag, trends
+    import importlib
+
+    from .core.layout import Layout
+    from .stages import stage
     kind, *rest = argv
     started = time.perf_counter()
     if kind == "tokenizer":
@@ -61,16 +63,8 @@ def child(argv: list[str]) -> int:
             nlp.make_doc(text)
     elif kind in ("ingest", "tag", "trends"):
         statements, manifest, work, params = rest
-        interim, tables, metrics = Path(work) / "interim", Path(work) / "tables", Path(work) / "metrics"
-        main, args = {
-            "ingest": (ingest.main, ["--statements", statements, "--manifest", manifest, "--out", str(interim),
-                                     "--metrics", str(metrics / "ingest.json")]),
-            "tag": (tag.main, ["--interim", str(interim), "--tables", str(tables),
-                               "--metrics", str(metrics / "tag.json")]),
-            "trends": (trends.main, ["--interim", str(interim), "--attendance", str(tables / "attendance.csv"),
-                                     "--tables", str(tables), "--metrics", str(metrics / "trends.json")]),
-        }[kind]
-        main(args + ["--params", params])
+        declared = stage(kind, Layout.under(Path(work), statements=Path(statements), manifest=Path(manifest)))
+        importlib.import_module(declared.module).main(declared.argv() + ["--params", params])
     elif kind == "profile":
         print(json.dumps(profile_tag(Path(rest[0]))))
         return 0
@@ -84,17 +78,18 @@ def profile_tag(interim: Path) -> dict:
     """Where the tag stage's time goes, in one process: building the
     pipeline, each spaCy component over all texts, and turning docs into rows."""
     from .core.gazetteer import load_actors
+    from .core.layout import Layout
+    from .core.nlp import tagging_pipeline
     from .core.tagging import tag_statement
-    from .tag import make_nlp, read_tasks
+    from .core.tagstream import read_tasks
     seconds: dict[str, float] = {}
     t = time.perf_counter()
-    args = argparse.Namespace(gazetteer=Path("corpus/gazetteer/actors.yaml"), cities=Path("corpus/gazetteer/cities.csv"),
-                              codebook=Path("corpus/codebook.yaml"))
-    nlp = make_nlp(args, {})
-    names = {a.id: a.name for a in load_actors(args.gazetteer)}
+    L = Layout()
+    nlp = tagging_pipeline(gazetteer=L.gazetteer, cities=L.cities, codebook=L.codebook)
+    names = {a.id: a.name for a in load_actors(L.gazetteer)}
     seconds["build pipeline, check codebook examples"] = time.perf_counter() - t
     t = time.perf_counter()
-    _, tasks = read_tasks(interim)
+    _, tasks = read_tasks(interim / "statements.parquet", interim / "paragraphs.parquet")
     tasks = list(tasks)
     seconds["read statements and paragraphs"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -132,10 +127,11 @@ def measure(*job: str) -> dict:
 
 
 def write_params(path: Path, *, n_process: int, cache: Path | None) -> str:
-    params = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8")) if Path("params.yaml").exists() else {}
-    params.setdefault("tag", {}).update(n_process=n_process, cache_dir=str(cache / "tag") if cache else "")
-    params.setdefault("ingest", {})["cache_dir"] = str(cache / "ingest") if cache else ""
-    path.write_text(yaml.safe_dump(params), encoding="utf-8")
+    params = load_params(Path("params.yaml"))
+    params = params.model_copy(update={
+        "tag": params.tag.model_copy(update={"n_process": n_process, "cache_dir": str(cache / "tag") if cache else ""}),
+        "ingest": params.ingest.model_copy(update={"cache_dir": str(cache / "ingest") if cache else ""})})
+    path.write_text(dump_params(params), encoding="utf-8")
     return str(path)
 
 

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 
@@ -23,20 +22,16 @@ def _bytes_writer(data: bytes):
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = _stage.parser(__doc__.splitlines()[0])
-    p.add_argument("--tables", type=Path, default=Path("outputs/tables"), help="the trends stage's CSVs")
-    p.add_argument("--summary", type=Path, default=Path("outputs/metrics/trends.json"), help="the trends summary")
-    p.add_argument("--figures", type=Path, default=Path("outputs/figures"), help="folder for PNG and SVG files")
-    args = p.parse_args(argv)
-    params = _stage.load_params(args.params, "charts")
+    args = _stage.parser(__doc__.splitlines()[0], "charts").parse_args(argv)
+    params = _stage.params(args).charts
     for name in TABLES:
         if not (args.tables / f"{name}.csv").exists():
             raise PipelineError(f"{args.tables / name}.csv: not found: run the trends stage first (`dvc repro trends`)")
     t = {name: pd.read_csv(args.tables / f"{name}.csv", keep_default_na=False, na_values=[""]) for name in TABLES}
     summary = json.loads(args.summary.read_text(encoding="utf-8"))
-    note = (f"Source: {params.get('source', 'corpus statements')}; {summary['statements']:,} statement{'s' if summary['statements'] != 1 else ''}, "
+    note = (f"Source: {params.source}; {summary['statements']:,} statement{'s' if summary['statements'] != 1 else ''}, "
             f"{summary['sentences']:,} sentences. Themes tagged by the project codebook (corpus/codebook.yaml); "
-            "evidence sentences in outputs/tables/theme_evidence.csv.")
+            f"evidence sentences in {args.tables.name}/theme_evidence.csv.")
     themes = t["theme_trends"].drop_duplicates("theme").set_index("theme")["theme_label"].to_dict()
     groups = charts.groups_of(t["theme_trends"])
     n = len(groups)
@@ -52,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         charts.attendance_bars(fig.add_subplot(), t["attendance_trends"], groups)
         figures["attendance"] = fig
         fig = charts.new_figure(11, 7.5)
-        charts.actor_theme_matrix(fig.add_subplot(), t["actor_themes"], themes, top=int(params.get("top_actors", 20)))
+        charts.actor_theme_matrix(fig.add_subplot(), t["actor_themes"], themes, top=params.top_actors)
         figures["actor_themes"] = fig
         writers = {}
         for name, fig in figures.items():

@@ -19,7 +19,7 @@ import io
 import os
 from pathlib import Path
 
-from . import __version__, _stage
+from . import _stage
 from .core.fetch import (SOURCE_COLUMNS, FetchError, Fetcher, Source, load_sources, main_text, sources_from_register,
                          statement_pdf_links)
 from .core.io import json_writer, write_all
@@ -89,13 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         write_all({args.sources: lambda path: path.write_text(out.getvalue(), encoding="utf-8")})
         _stage.log(f"fetch: {len(rows)} sources with a public URL -> {args.sources}")
         return 0
-    params = _stage.load_params(args.params, "fetch")
-    fetcher = Fetcher(user_agent=str(params.get("user_agent", f"bali-themes/{__version__} (research pipeline)")),
-                      timeout=float(params.get("timeout_seconds", 20)), retries=int(params.get("retries", 3)),
-                      backoff=float(params.get("backoff_seconds", 1.0)),
-                      min_interval=float(params.get("min_interval_seconds", 2.0)),
-                      max_bytes=int(params.get("max_bytes", 20_000_000)),
-                      respect_robots=bool(params.get("respect_robots_txt", True)))
+    params = _stage.params(args).fetch
+    fetcher = Fetcher(user_agent=params.user_agent, timeout=params.timeout_seconds, retries=params.retries,
+                      backoff=params.backoff_seconds, min_interval=params.min_interval_seconds,
+                      max_bytes=params.max_bytes, respect_robots=params.respect_robots_txt)
     sources = load_sources(args.sources)
     columns, rows = read_manifest_rows(args.manifest)
     for extra in ("fetched_at", "sha256", "http_status", "etag", "last_modified"):

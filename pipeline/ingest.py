@@ -7,25 +7,21 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from importlib import metadata
 from pathlib import Path
 
 import yaml
 
 from . import _stage
 from .core.errors import PipelineError  # re-exported for callers
-from .core.cache import JsonStore, fingerprint
+from .core.cache import JsonStore
 from .core.io import json_writer, parquet_writer, write_all
 from .core.manifest import load_manifest, load_register
+from .core.params import IngestParams
 from .core.statements import IngestRules, ingest_corpus
+from .stages import code_version
 
 
-READERS = ("pdfminer.six", "trafilatura", "python-docx")  # their versions shape the text read from files
-INGEST_CODE = [Path(__file__).parent / "core" / f for f in
-               ("statements.py", "clean.py", "extract.py", "metadata.py", "manifest.py", "records.py")]
-
-
-def load_rules(*, series: Path, cities: Path, register: Path, params: dict) -> IngestRules:
+def load_rules(*, series: Path, cities: Path, register: Path, params: IngestParams) -> IngestRules:
     try:
         series_rules = yaml.safe_load(series.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError) as err:
@@ -36,28 +32,19 @@ def load_rules(*, series: Path, cities: Path, register: Path, params: dict) -> I
     with cities.open(encoding="utf-8", newline="") as f:
         city_table = {row["city"]: row["country"] for row in csv.DictReader(f)}
     return IngestRules(series=series_rules, cities=city_table, register=load_register(register),
-                       header_min_share=float(params.get("header_min_share", 0.5)),
-                       heading_max_words=int(params.get("heading_max_words", 25)))
+                       header_min_share=params.header_min_share, heading_max_words=params.heading_max_words)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = _stage.parser(__doc__.splitlines()[0])
-    p.add_argument("--statements", type=Path, default=Path("corpus/statements"), help="folder of statement files")
-    p.add_argument("--manifest", type=Path, default=Path("corpus/statements.csv"), help="statement manifest CSV")
-    p.add_argument("--register", type=Path, default=Path("corpus/meetings.csv"), help="register of known meetings")
-    p.add_argument("--series", type=Path, default=Path("corpus/series.yaml"), help="series naming rules")
-    p.add_argument("--cities", type=Path, default=Path("corpus/gazetteer/cities.csv"), help="known cities")
-    p.add_argument("--out", type=Path, default=Path("outputs/interim"), help="folder for the Parquet tables")
-    p.add_argument("--metrics", type=Path, default=Path("outputs/metrics/ingest.json"), help="counts JSON")
-    args = p.parse_args(argv)
+    args = _stage.parser(__doc__.splitlines()[0], "ingest").parse_args(argv)
+    params = _stage.params(args).ingest
     if not args.statements.is_dir():
         raise PipelineError(f"{args.statements}: no such folder: pass --statements with the folder of statement files")
-    rules = load_rules(series=args.series, cities=args.cities, register=args.register,
-                       params=_stage.load_params(args.params, "ingest"))
-    params = _stage.load_params(args.params, "ingest")
-    folder = params.get("cache_dir", ".cache/ingest")
-    version = fingerprint([args.series, args.cities, args.register, *INGEST_CODE], str(rules.header_min_share),
-                          str(rules.heading_max_words), *(metadata.version(lib) for lib in READERS))
+    rules = load_rules(series=args.series, cities=args.cities, register=args.register, params=params)
+    folder = params.cache_dir
+    version = code_version("pipeline.ingest", *(p.read_text(encoding="utf-8")
+                                                 for p in (args.series, args.cities, args.register)),
+                           params.model_dump_json(exclude={"cache_dir"}))
     result = ingest_corpus(args.statements, load_manifest(args.manifest), rules=rules,
                            progress=lambda xs: _stage.progress(xs, desc="ingest", unit="file"),
                            cache=JsonStore(Path(folder) / version) if folder else None)

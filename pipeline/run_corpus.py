@@ -1,53 +1,52 @@
-"""Run ingest -> tag -> trends -> discover -> charts -> report on any corpus folder, into a separate output folder.
+"""Run every stage (ingest -> tag -> train -> evaluate -> trends -> discover -> charts -> report) on any corpus folder, into a separate output folder.
 
     python -m pipeline.run_corpus STATEMENTS_DIR --manifest statements.csv --out outputs/ungdc \
         --set charts.source="UN General Debate Corpus"
 
-The project's own outputs/ are not touched. Params come from params.yaml with any --set overrides
-(written to OUT/params.yaml, so the run can be repeated exactly).
+The project's own outputs/ are not touched. The stages and their order are those of dvc.yaml (both come
+from pipeline/stages.py). Params come from params.yaml with any --set overrides, checked, and written to
+OUT/params.yaml, so the run can be repeated exactly.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 from pathlib import Path
 
 import yaml
 
-from . import _stage, charts, discover, ingest, report, tag, trends
+from . import _stage
 from .core.errors import PipelineError
+from .core.io import text_writer, write_all
+from .core.layout import Layout
+from .core.params import Params, dump_params, load_params, parse_params
+from .stages import stages
 
 
-def apply_overrides(params: dict, assignments: list[str]) -> dict:
+def apply_overrides(params: Params, assignments: list[str]) -> Params:
     """'section.key=value' pairs over the params: numbers and booleans as
-    such, lists and mappings only when written in brackets, text otherwise."""
+    such, lists and mappings only when written in brackets, text otherwise.
+    The result is checked like a params file."""
+    data = params.model_dump()
     for item in assignments:
         key, sep, value = item.partition("=")
         section, dot, name = key.partition(".")
         if not sep or not dot or not name:
             raise PipelineError(f"--set {item!r}: write section.key=value, e.g. trends.group_by=year")
-        parsed = yaml.safe_load(value) if value.strip() else ""
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else ""
+        except yaml.YAMLError:
+            parsed = value
         if isinstance(parsed, (dict, list)) and not value.lstrip().startswith(("{", "[")):
             parsed = value  # 'Title: subtitle' is text, not a mapping
-        params.setdefault(section, {})[name] = parsed
-    return params
-
-
-def stage_commands(statements: Path, manifest: Path, out: Path) -> list[tuple[str, object, list[str]]]:
-    interim, tables, metrics = out / "interim", out / "tables", out / "metrics"
-    return [
-        ("ingest", ingest.main, ["--statements", str(statements), "--manifest", str(manifest), "--out", str(interim),
-                                 "--metrics", str(metrics / "ingest.json")]),
-        ("tag", tag.main, ["--interim", str(interim), "--tables", str(tables), "--metrics", str(metrics / "tag.json")]),
-        ("trends", trends.main, ["--interim", str(interim), "--attendance", str(tables / "attendance.csv"),
-                                 "--tables", str(tables), "--metrics", str(metrics / "trends.json")]),
-        ("discover", discover.main, ["--interim", str(interim), "--tables", str(tables)]),
-        ("charts", charts.main, ["--tables", str(tables), "--summary", str(metrics / "trends.json"),
-                                 "--figures", str(out / "figures")]),
-        ("report", report.main, ["--tables", str(tables), "--summary", str(metrics / "trends.json"),
-                                 "--statements", str(interim / "statements.parquet"), "--figures", str(out / "figures"),
-                                 "--out", str(out / "report.html")]),
-    ]
+        if parsed is None:
+            parsed = value
+        data.setdefault(section, {})
+        if not isinstance(data[section], dict):
+            raise PipelineError(f"--set {item!r}: {section} is not a params section")
+        data[section][name] = parsed
+    return parse_params(data, source="--set")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,17 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a params.yaml value (repeatable)")
     args = p.parse_args(argv)
-    params = yaml.safe_load(args.params.read_text(encoding="utf-8")) if args.params.exists() else {}
-    params = apply_overrides(params or {}, args.overrides)
-    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.statements.is_dir():
+        raise PipelineError(f"{args.statements}: no such folder: give the folder of statement files")
+    params = apply_overrides(load_params(args.params), args.overrides)
     run_params = args.out / "params.yaml"
-    run_params.write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    manifest = args.manifest or args.out / "no-manifest.csv"
-    for name, stage_main, stage_args in stage_commands(args.statements, manifest, args.out):
+    write_all({run_params: text_writer(dump_params(params))})
+    layout = Layout.under(args.out, statements=args.statements,
+                          manifest=args.manifest or args.out / "no-manifest.csv")
+    for stage in stages(layout):
         started = time.perf_counter()
-        stage_main(stage_args + ["--params", str(run_params)])
-        _stage.log(f"run_corpus: {name} done in {time.perf_counter() - started:.1f} s")
-    _stage.log(f"run_corpus: report at {args.out / 'report.html'}")
+        importlib.import_module(stage.module).main(stage.argv() + ["--params", str(run_params)])
+        _stage.log(f"run_corpus: {stage.name} done in {time.perf_counter() - started:.1f} s")
+    _stage.log(f"run_corpus: report at {layout.report}")
     return 0
 
 

@@ -10,99 +10,46 @@ theme matching.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from pathlib import Path
 
-import pandas as pd
-import pyarrow.parquet as pq
-import spacy
-import spacy_lookups_data
-
 from . import _stage
 from .core import records
-from .core.codebook import check_examples
-from .core.errors import PipelineError
 from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
-from .core.nlp import build_nlp
+from .core.nlp import tagging_pipeline
+from .core.params import TagParams
 from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE, frame
-from .core.cache import fingerprint
-from .core.tagstream import ParquetStream, TagCache, Task, mover, tag_tasks
-
-CORE = Path(__file__).parent / "core"
-ENTITY_CODE = [CORE / f for f in ("nlp.py", "attendance.py", "tagging.py", "gazetteer.py", "metadata.py")]
-THEME_CODE = [CORE / f for f in ("codebook.py", "lemmas.py")]
+from .core.tagstream import ParquetStream, TagCache, mover, read_tasks, tag_tasks
+from .stages import code_version
 
 
-def add_pipeline_args(p) -> None:
-    p.add_argument("--gazetteer", type=Path, default=Path("corpus/gazetteer/actors.yaml"), help="states and organisations")
-    p.add_argument("--cities", type=Path, default=Path("corpus/gazetteer/cities.csv"), help="known cities")
-    p.add_argument("--codebook", type=Path, default=Path("corpus/codebook.yaml"), help="theme codebook")
-
-
-def make_nlp(args, params: dict):
-    """The pipeline, after checking the codebook's examples against its own rules."""
-    nlp = build_nlp(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
-                    trained=params.get("trained_pipeline") or None)
-    failures = check_examples(nlp, nlp.get_pipe("bali_themes").codebook)
-    if failures:
-        raise PipelineError("the codebook's examples fail its own rules:\n  " + "\n  ".join(failures))
-    return nlp
-
-
-def make_cache(args, params: dict) -> TagCache:
-    """The per-statement cache, versioned by everything that shapes the results."""
-    folder = params.get("cache_dir", ".cache/tag")
-    trained = str(params.get("trained_pipeline") or "")
-    entity_version = fingerprint([args.gazetteer, args.cities, *ENTITY_CODE], spacy.__version__, trained)
-    theme_version = fingerprint([args.codebook, *THEME_CODE], spacy_lookups_data.__version__)
-    return TagCache(Path(folder) if folder else None, entity_version=entity_version, theme_version=theme_version)
-
-
-def read_tasks(interim: Path):
-    """Statements with status ok, read in batches, each with its paragraphs
-    (whose text is a slice of the statement's)."""
-    for name in ("statements.parquet", "paragraphs.parquet"):
-        if not (interim / name).exists():
-            raise PipelineError(f"{interim / name}: not found: run the ingest stage first (`dvc repro ingest`)")
-    columns = ["paragraph_id", "statement_id", "meeting_id", "section", "order", "kind", "start", "end"]
-    paragraphs = pd.read_parquet(interim / "paragraphs.parquet", columns=columns).sort_values(["statement_id", "order"])
-    bounds = paragraphs.groupby("statement_id", sort=False).indices
-    records_ = paragraphs.to_dict("records")
-    statements = pq.ParquetFile(interim / "statements.parquet")
-    total = sum(1 for s in pq.read_table(interim / "statements.parquet", columns=["status"]).column("status").to_pylist()
-                if s == "ok")
-
-    def tasks():
-        for batch in statements.iter_batches(batch_size=64, columns=["statement_id", "status", "text"]):
-            for sid, status, text in zip(*(batch.column(i).to_pylist() for i in range(3))):
-                if status != "ok":
-                    continue
-                rows = tuple({**records_[i], "text": text[records_[i]["start"]:records_[i]["end"]]}
-                             for i in bounds.get(sid, []))
-                yield Task(sid, text, rows)
-    return total, tasks()
+def make_cache(args, params: TagParams) -> TagCache:
+    """The per-statement cache, versioned by everything that shapes the results:
+    the entity part by all the code the stage runs, the gazetteers and the
+    library versions; the theme part by the codebook on top of that."""
+    entity_version = code_version("pipeline.tag", args.gazetteer.read_text(encoding="utf-8"), args.cities.read_text(encoding="utf-8"),
+                                  params.trained_pipeline)
+    theme_version = hashlib.sha256(args.codebook.read_bytes()).hexdigest()[:16]
+    return TagCache(Path(params.cache_dir) if params.cache_dir else None, entity_version=entity_version,
+                    theme_version=theme_version)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = _stage.parser(__doc__.splitlines()[0])
-    p.add_argument("--interim", type=Path, default=Path("outputs/interim"),
-                   help="folder with statements.parquet and paragraphs.parquet; sentences and mentions go here too")
-    add_pipeline_args(p)
-    p.add_argument("--tables", type=Path, default=Path("outputs/tables"), help="folder for attendance and people CSVs")
-    p.add_argument("--metrics", type=Path, default=Path("outputs/metrics/tag.json"), help="counts JSON")
-    args = p.parse_args(argv)
-    params = _stage.load_params(args.params, "tag")
-    nlp = make_nlp(args, params)
+    args = _stage.parser(__doc__.splitlines()[0], "tag").parse_args(argv)
+    params = _stage.params(args).tag
+    nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
+                           trained=params.trained_pipeline)
     cache = make_cache(args, params)
-    total, tasks = read_tasks(args.interim)
+    total, tasks = read_tasks(args.interim / "statements.parquet", args.interim / "paragraphs.parquet")
     names = {a.id: a.name for a in load_actors(args.gazetteer)}
     sentences = ParquetStream(args.interim / "sentences.parquet", records.arrow_schema(SENTENCE, records.SENTENCE_SCHEMA_TYPES))
     mentions = ParquetStream(args.interim / "mentions.parquet", records.arrow_schema(MENTION, records.MENTION_SCHEMA_TYPES))
     people, attendance, checks = [], [], []
     kinds, labels, counts = Counter(), Counter(), {}
     try:
-        results = tag_tasks(tasks, nlp=nlp, names=names, cache=cache, n_process=int(params.get("n_process", 1)),
+        results = tag_tasks(tasks, nlp=nlp, names=names, cache=cache, n_process=params.n_process,
                             counts=counts)
         for rows in _stage.progress(results, desc="tag", unit="statement", total=total):
             sentences.extend(rows.sentences)

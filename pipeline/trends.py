@@ -39,19 +39,12 @@ def sentence_texts(path: Path, group_of: dict[str, str]):
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = _stage.parser(__doc__.splitlines()[0])
-    p.add_argument("--interim", type=Path, default=Path("outputs/interim"), help="the tag stage's Parquet tables")
-    p.add_argument("--attendance", type=Path, default=Path("outputs/tables/attendance.csv"), help="attendance lists")
-    p.add_argument("--codebook", type=Path, default=Path("corpus/codebook.yaml"), help="theme ids and labels")
-    p.add_argument("--gazetteer", type=Path, default=Path("corpus/gazetteer/actors.yaml"), help="display names")
-    p.add_argument("--tables", type=Path, default=Path("outputs/tables"), help="folder for the trend CSVs")
-    p.add_argument("--metrics", type=Path, default=Path("outputs/metrics/trends.json"), help="summary JSON")
-    args = p.parse_args(argv)
-    params = _stage.load_params(args.params, "trends")
+    args = _stage.parser(__doc__.splitlines()[0], "trends").parse_args(argv)
+    params = _stage.params(args).trends
     data = read_interim(args.interim)
     themes = [(t.id, t.label) for t in load_codebook(args.codebook).themes]
     names = {a.id: a.name for a in load_actors(args.gazetteer)}
-    groups = trends.meeting_groups(data["meetings"], by=str(params.get("group_by", "meeting")))
+    groups = trends.meeting_groups(data["meetings"], by=params.group_by)
     sentences, mentions = data["sentences"], data["mentions"]
     attendance = pd.read_csv(args.attendance, dtype=str, keep_default_na=False) if args.attendance.exists() \
         else pd.DataFrame(columns=["meeting_id", "role", "canonical_id", "participant"])
@@ -69,11 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         "attendance_trends": trends.attendance_trends(attendance, groups),
         "actor_themes": trends.actor_themes(sentences, mentions, groups, names),
         "emerging": trends.emerging(sentences, mentions, groups, themes, term_counts=term_counts,
-                                    top_terms=int(params.get("top_terms", 20)),
-                                    min_count=int(params.get("min_term_count", 3))),
+                                    top_terms=params.top_terms, min_count=params.min_term_count),
         "theme_evidence": trends.theme_evidence(sentences, mentions, groups, data["statements"], texts),
     }
-    summary = {"group_by": params.get("group_by", "meeting"), "groups": int(groups["group_id"].nunique()),
+    summary = {"group_by": params.group_by, "groups": int(groups["group_id"].nunique()),
                "statements": int(sentences["statement_id"].nunique()),
                "sentences": len(sentences), **{name: len(t) for name, t in tables.items()}}
     write_all({**{args.tables / f"{name}.csv": csv_writer(t) for name, t in tables.items()},

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpus" / "statements" / "2025-12-wg-tip-11-manila-co-chair-statement.txt"
 SHARED = ROOT.parent / "shared"
+
+
+def _test_params() -> Path:
+    """The project's params.yaml with the ingest and tag caches in a folder of
+    this test session's own: tests never read or fill the repository's
+    .cache/, so a cache entry made by other code can never hide a bug."""
+    folder = Path(tempfile.mkdtemp(prefix="bali-themes-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    params["ingest"]["cache_dir"] = str(folder / "cache" / "ingest")
+    params["tag"]["cache_dir"] = str(folder / "cache" / "tag")
+    path = folder / "params.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    return path
+
+
+PARAMS = _test_params()
 
 
 def shared_path(*parts: str) -> Path:
@@ -41,5 +62,5 @@ def seed_run(tmp_path_factory) -> Path:
     from pipeline import run_corpus
     out = tmp_path_factory.mktemp("seed-run")
     assert run_corpus.main([str(ROOT / "corpus/statements"), "--manifest", str(ROOT / "corpus/statements.csv"),
-                            "--out", str(out), "--params", str(ROOT / "params.yaml")]) == 0
+                            "--out", str(out), "--params", str(PARAMS)]) == 0
     return out

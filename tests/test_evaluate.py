@@ -8,11 +8,11 @@ import pytest
 
 from pipeline import evaluate
 
-from .conftest import ROOT, shared_path
+from .conftest import PARAMS, ROOT, shared_path
 
 
 def run_evaluate(gold, out):
-    assert evaluate.main(["--gold", str(gold), "--out", str(out), "--params", str(ROOT / "params.yaml")]) == 0
+    assert evaluate.main(["--gold", str(gold), "--out", str(out), "--params", str(PARAMS)]) == 0
     return next(iter(json.loads(out.read_text()).values()))
 
 
@@ -38,10 +38,10 @@ def test_ungdc_dev_gold_micro_f1_is_at_least_0_85(tmp_path):
 def test_evaluate_compares_rules_model_and_their_combination(tmp_path):
     from pipeline import train
     model = tmp_path / "model.joblib"
-    assert train.main(["--out", str(model), "--params", str(ROOT / "params.yaml")]) == 0
+    assert train.main(["--out", str(model), "--params", str(PARAMS)]) == 0
     out = tmp_path / "eval.json"
     assert evaluate.main(["--gold", str(ROOT / "corpus/gold/seed.jsonl"), "--model", str(model), "--out", str(out),
-                          "--params", str(ROOT / "params.yaml")]) == 0
+                          "--params", str(PARAMS)]) == 0
     comparison = json.loads(out.read_text())["seed"]["comparison"]
     assert comparison["model_judged_by"] == "cross-validation"  # the model was trained on this file
     assert set(comparison) == {"model_judged_by", "rules", "model", "combined", "keep"}

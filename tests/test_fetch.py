@@ -17,7 +17,7 @@ import pytest
 from pipeline import fetch, ingest, tag
 from pipeline.core.fetch import Fetcher, FetchError, statement_pdf_links
 
-from .conftest import ROOT
+from .conftest import PARAMS, ROOT
 from .fixtures import two_page_pdf
 
 BOILERPLATE = ["Skip to main content", "Home | About | Events | Contact", "We use cookies to improve your experience",
@@ -252,7 +252,7 @@ def test_an_offline_fetch_reports_every_url_and_keeps_the_corpus(project, site):
 def test_fetched_statements_ingest_and_tag_like_the_seed(project):
     run_fetch(project)
     out = project / "out"
-    params = str(ROOT / "params.yaml")
+    params = str(PARAMS)
     assert ingest.main(["--statements", str(project / "statements"), "--manifest", str(project / "statements.csv"),
                         "--out", str(out / "interim"), "--metrics", str(out / "ingest.json"), "--params", params]) == 0
     assert tag.main(["--interim", str(out / "interim"), "--tables", str(out / "tables"),

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline import ingest
 
-from .conftest import ROOT, SEED
+from .conftest import PARAMS, ROOT, SEED
 from .fixtures import HTML_EVENT_PAGE, encrypted_pdf, scanned_pdf, statement_docx, two_page_pdf
 
 RUNNING_HEADER = ("The Bali Process", "on People Smuggling, Trafficking in Persons and Related Transnational Crime")
@@ -22,7 +22,7 @@ def run_ingest(corpus: Path, manifest: Path, out: Path) -> None:
     code = ingest.main(["--statements", str(corpus), "--manifest", str(manifest),
                         "--register", str(ROOT / "corpus/meetings.csv"), "--series", str(ROOT / "corpus/series.yaml"),
                         "--cities", str(ROOT / "corpus/gazetteer/cities.csv"), "--out", str(out / "interim"),
-                        "--metrics", str(out / "metrics/ingest.json"), "--params", str(ROOT / "params.yaml")])
+                        "--metrics", str(out / "metrics/ingest.json"), "--params", str(PARAMS)])
     assert code == 0
 
 

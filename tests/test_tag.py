@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import ingest, tag
 
-from .conftest import ROOT, SEED
+from .conftest import PARAMS, ROOT, SEED
 
 SEED_PARTICIPANTS = {
     "member": ["AUS", "BGD", "IND", "IDN", "MYS", "MDV", "NZL", "PAK", "PHL", "LKA", "THA", "VNM", "USA",
@@ -30,9 +30,9 @@ def seed_run(tmp_path_factory):
     out = root / "outputs"
     assert ingest.main(["--statements", str(root / "statements"), "--manifest", str(root / "none.csv"),
                         "--out", str(out / "interim"), "--metrics", str(out / "ingest.json"),
-                        "--params", str(ROOT / "params.yaml")]) == 0
+                        "--params", str(PARAMS)]) == 0
     assert tag.main(["--interim", str(out / "interim"), "--tables", str(out / "tables"),
-                     "--metrics", str(out / "tag.json"), "--params", str(ROOT / "params.yaml")]) == 0
+                     "--metrics", str(out / "tag.json"), "--params", str(PARAMS)]) == 0
     return out
 
 

@@ -12,7 +12,7 @@ import yaml
 
 from pipeline import ingest, tag
 
-from .conftest import ROOT, SEED
+from .conftest import PARAMS, ROOT, SEED
 
 OTHER = {
     "a.txt": "Fiji presented on exploitation in the fishing industry.\n\nThe Philippines raised scam centres.\n",
@@ -21,7 +21,7 @@ OTHER = {
 
 
 def write_params(folder, *, n_process=1, cache=True):
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params = yaml.safe_load(PARAMS.read_text())
     params["tag"].update(n_process=n_process, cache_dir=str(folder / "cache") if cache else "")
     path = folder / f"params-{n_process}-{cache}.yaml"
     path.write_text(yaml.safe_dump(params))

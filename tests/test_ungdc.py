@@ -9,7 +9,7 @@ import pytest
 
 from pipeline import import_ungdc, run_corpus
 
-from .conftest import ROOT, shared_path
+from .conftest import PARAMS, ROOT, shared_path
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 
@@ -20,7 +20,7 @@ def ungdc_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("ungdc")
     assert import_ungdc.main([str(source), "--out", str(work / "corpus")]) == 0
     assert run_corpus.main([str(work / "corpus/statements"), "--manifest", str(work / "corpus/statements.csv"),
-                            "--out", str(work / "run"), "--params", str(ROOT / "params.yaml"),
+                            "--out", str(work / "run"), "--params", str(PARAMS),
                             "--set", "charts.source=UN General Debate Corpus"]) == 0
     return work / "run"
 

@@ -1,39 +1,29 @@
-"""The theme codebook (corpus/codebook.yaml): loading, validation, compiling
-rules into spaCy Matcher patterns, and the ``bali_themes`` component.
+"""The theme codebook (corpus/codebook.yaml): its schema and loader.
 
 A theme has one or more rules. A rule fires in a sentence when one of its
 ``patterns`` matches, the match does not overlap one of its ``exclude``
 patterns ("drug trafficking" vetoes "trafficking" there, not elsewhere in
 the sentence), the sentence contains one of its ``requires`` cues (when
 given) and none of its ``unless`` cues. Each surviving match is a mention,
-its span the evidence. Words inside an organisation's name ("Technical
-Experts Group on Returns and Reintegration") are not evidence of a theme.
+its span the evidence. The spaCy component that matches the rules is
+:mod:`pipeline.core.themes`.
 
-Phrase syntax (matched on lower-case lemmas, so "centres"/"centre" and
-"trafficked"/"trafficking" need one phrase): words separated by spaces;
-``{a|b|c}`` one token out of several; ``*`` any one token; hyphens are
-optional ("people smuggling" matches "people-smuggling"). A pattern may
-instead be a spaCy token pattern (a list of token dicts).
+Phrase syntax (matched on lower-case word forms of the lemmas, so
+"centres"/"centre" and "trafficked"/"trafficking" need one phrase): words
+separated by spaces; ``{a|b|c}`` one token out of several; ``*`` any one
+token; hyphens are optional ("people smuggling" matches "people-smuggling").
+A pattern may instead be a spaCy token pattern (a list of token dicts).
 """
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections import defaultdict
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from spacy.language import Language
-from itertools import product
-
-from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span, SpanGroup
 
 from .errors import PipelineError
-from .lemmas import english
 
 THEME_KEYS = {"id", "label", "definition", "parent", "rules", "examples"}
 RULE_KEYS = {"id", "patterns", "exclude", "requires", "unless"}
@@ -70,7 +60,7 @@ class Codebook:
         return [t.id for t in self.themes]
 
 
-def _fail(path: Path, where: str, message: str) -> PipelineError:
+def codebook_error(path: Path, where: str, message: str) -> PipelineError:
     return PipelineError(f"{path}: {where}: {message}")
 
 
@@ -78,13 +68,13 @@ def _pattern_list(path: Path, where: str, value) -> tuple:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise _fail(path, where, "must be a list of phrases or token patterns")
+        raise codebook_error(path, where, "must be a list of phrases or token patterns")
     for item in value:
         if isinstance(item, str):
             if not item.strip() or re.search(r"[{}]", re.sub(r"\{[^{}|]+(\|[^{}|]+)*\}", "", item)):
-                raise _fail(path, where, f"invalid phrase {item!r} (alternatives are written {{a|b}})")
+                raise codebook_error(path, where, f"invalid phrase {item!r} (alternatives are written {{a|b}})")
         elif not (isinstance(item, list) and item and all(isinstance(tok, dict) for tok in item)):
-            raise _fail(path, where, f"invalid pattern {item!r}: give a phrase or a list of token dicts")
+            raise codebook_error(path, where, f"invalid pattern {item!r}: give a phrase or a list of token dicts")
     return tuple(item if isinstance(item, str) else tuple(item) for item in value)
 
 
@@ -106,322 +96,37 @@ def load_codebook(path: Path) -> Codebook:
         tid = raw.get("id") if isinstance(raw, dict) else None
         where = f"theme {tid or '#' + str(n)}"
         if not isinstance(raw, dict) or not isinstance(tid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", tid):
-            raise _fail(path, where, "needs an 'id' of lower-case letters, digits and underscores")
+            raise codebook_error(path, where, "needs an 'id' of lower-case letters, digits and underscores")
         if tid in seen:
-            raise _fail(path, where, "duplicate id")
+            raise codebook_error(path, where, "duplicate id")
         seen.add(tid)
         unknown = set(raw) - THEME_KEYS
         if unknown:
-            raise _fail(path, f"{where}, field {sorted(unknown)[0]!r}", f"unknown key; use {sorted(THEME_KEYS)}")
+            raise codebook_error(path, f"{where}, field {sorted(unknown)[0]!r}", f"unknown key; use {sorted(THEME_KEYS)}")
         if not isinstance(raw.get("label"), str):
-            raise _fail(path, f"{where}, field 'label'", "required")
+            raise codebook_error(path, f"{where}, field 'label'", "required")
         rules = []
         if not isinstance(raw.get("rules"), list) or not raw["rules"]:
-            raise _fail(path, f"{where}, field 'rules'", "needs at least one rule")
+            raise codebook_error(path, f"{where}, field 'rules'", "needs at least one rule")
         for r, rule in enumerate(raw["rules"], start=1):
             rid = rule.get("id", f"r{r}") if isinstance(rule, dict) else f"r{r}"
             rwhere = f"{where}, rule {rid}"
             if not isinstance(rule, dict):
-                raise _fail(path, rwhere, "must be a mapping")
+                raise codebook_error(path, rwhere, "must be a mapping")
             unknown = set(rule) - RULE_KEYS
             if unknown:
-                raise _fail(path, f"{rwhere}, field {sorted(unknown)[0]!r}", f"unknown key; use {sorted(RULE_KEYS)}")
+                raise codebook_error(path, f"{rwhere}, field {sorted(unknown)[0]!r}", f"unknown key; use {sorted(RULE_KEYS)}")
             fields = {f: _pattern_list(path, f"{rwhere}, field '{f}'", rule.get(f)) for f in PATTERN_FIELDS}
             if not fields["patterns"]:
-                raise _fail(path, f"{rwhere}, field 'patterns'", "needs at least one pattern")
+                raise codebook_error(path, f"{rwhere}, field 'patterns'", "needs at least one pattern")
             rules.append(Rule(f"{tid}.{rid}", **fields))
         examples = raw.get("examples") or {}
         if not isinstance(examples, dict) or set(examples) - EXAMPLE_KEYS:
-            raise _fail(path, f"{where}, field 'examples'", "must have only 'positive' and 'negative' lists")
+            raise codebook_error(path, f"{where}, field 'examples'", "must have only 'positive' and 'negative' lists")
         book.themes.append(Theme(tid, raw["label"], str(raw.get("definition", "")).strip(), raw.get("parent") or "",
                                  tuple(rules), tuple(examples.get("positive") or ()),
                                  tuple(examples.get("negative") or ())))
     for theme in book.themes:
         if theme.parent and theme.parent not in seen:
-            raise _fail(path, f"theme {theme.id}, field 'parent'", f"unknown theme {theme.parent!r}")
+            raise codebook_error(path, f"theme {theme.id}, field 'parent'", f"unknown theme {theme.parent!r}")
     return book
-
-
-def phrase_to_pattern(phrase: str, forms_of: Callable[[str], list[list[str]]]) -> list[dict]:
-    """'trafficking {in|of} *' -> token pattern on lower-case word forms,
-    with optional hyphens between words (for phrases with too many variants
-    for the PhraseMatcher)."""
-    tokens: list[dict] = []
-    for word in _words(phrase):
-        if word == "*":
-            parts = [{}]
-        else:
-            options = word[1:-1].split("|") if word.startswith("{") else [word]
-            per_option = [forms_of(o) for o in options]
-            if len(per_option) == 1:
-                parts = [{"LOWER": {"IN": f}} for f in per_option[0]]
-            else:  # alternatives of one word each
-                parts = [{"LOWER": {"IN": sorted({w for f in per_option for w in (f[0] if f else [])})}}]
-        if tokens:
-            tokens.append({"ORTH": "-", "OP": "?"})
-        tokens += parts
-    return tokens
-
-
-MAX_VARIANTS = 5000
-
-
-def _words(phrase: str) -> list[str]:
-    return re.findall(r"\{[^}]*\}|[^\s]+", phrase)
-
-
-def phrase_variants(phrase: str, forms_of: Callable[[str], list[list[str]]]) -> list[list[str]] | None:
-    """All lower-case word sequences a phrase without '*' stands for: every
-    form of every lemma ('trafficking in persons' -> 'trafficked in person',
-    ...), with and without hyphens between words; None when there are too
-    many to enumerate. ``forms_of(word)`` gives, for each token of the word,
-    the forms that share its lemma."""
-    choices = []
-    for word in _words(phrase):
-        options = word[1:-1].split("|") if word.startswith("{") else [word]
-        sequences: set[tuple[str, ...]] = set()
-        for option in options:
-            token_forms = forms_of(option)
-            if _product_size(token_forms) > MAX_VARIANTS:
-                return None
-            sequences.update(product(*token_forms) if token_forms else ())
-        choices.append(sorted(sequences))
-    if _product_size(choices) > MAX_VARIANTS:
-        return None
-    variants: set[tuple[str, ...]] = set()
-    for combo in product(*choices):
-        flat = [w for part in combo for w in part]
-        variants.add(tuple(flat))
-        if len(flat) > 1:
-            variants.add(tuple(x for w in flat for x in (w, "-"))[:-1])
-    return [list(v) for v in sorted(variants)]
-
-
-def _product_size(choices: Sequence[Sequence]) -> int:
-    n = 1
-    for c in choices:
-        n *= max(1, len(c))
-    return n
-
-
-def wildcard_parts(phrase: str) -> tuple[list[str], list[int]]:
-    """'{a|b} * traffic' -> (['{a|b}', 'traffic'], [0, 1, 0]): the fixed
-    segments and the number of '*' tokens before, between and after them."""
-    segments, gaps, current, stars = [], [], [], 0
-    for word in _words(phrase):
-        if word == "*":
-            if current:
-                segments.append(" ".join(current))
-                gaps.append(stars)
-                current, stars = [], 0
-            stars += 1
-        else:
-            current.append(word)
-    if current:
-        segments.append(" ".join(current))
-        gaps.append(stars)
-        stars = 0
-    return segments, gaps + [stars]
-
-
-def simple_token_pattern(pattern: Sequence[dict]) -> tuple[str, list[list[str]]] | None:
-    """A token pattern that only lists exact values of one attribute
-    ([{LOWER: {IN: [pogo, pogos]}}]) as (attribute, word sequences), so the
-    PhraseMatcher can run it; None for anything richer."""
-    attrs, choices = set(), []
-    for tok in pattern:
-        if len(tok) != 1:
-            return None
-        (attr, value), = tok.items()
-        if attr.upper() not in ("ORTH", "LOWER"):
-            return None
-        if isinstance(value, str):
-            values = [value]
-        elif isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
-            values = list(value["IN"])
-        else:
-            return None
-        attrs.add(attr.upper())
-        choices.append(sorted(set(values)))
-    if len(attrs) != 1 or _product_size(choices) > MAX_VARIANTS:
-        return None
-    return attrs.pop(), [list(c) for c in product(*choices)]
-
-
-def _join_wildcards(doc: Doc, segment_hits: list[list[tuple[int, int]]], gaps: list[int]) -> list[tuple[int, int]]:
-    """Chain segment matches separated by exactly ``gaps[k]`` tokens (a hyphen
-    beside a '*' does not count), then add the leading and trailing '*' tokens."""
-    def words_between(a: int, b: int) -> int:
-        inner = [t.text for t in doc[a:b]]
-        return len(inner) - inner.count("-")
-    chains = list(segment_hits[0])
-    for k in range(1, len(segment_hits)):
-        chains = [(s, e2) for s, e1 in chains for s2, e2 in segment_hits[k]
-                  if s2 > e1 and s2 - e1 <= 2 * gaps[k] + 1 and words_between(e1, s2) == gaps[k]]
-    return [(s - gaps[0], e + gaps[-1]) for s, e in chains if s - gaps[0] >= 0 and e + gaps[-1] <= len(doc)]
-
-
-class ThemeTagger:
-    """spaCy component: sentence-level theme mentions into ``doc.spans["themes"]``
-    (label = theme id, kb_id = rule id, id = parent theme id)."""
-
-    def __init__(self, nlp: Language, name: str, codebook: str) -> None:
-        self.name = name
-        self.codebook = load_codebook(Path(codebook))
-        self.matcher = Matcher(nlp.vocab)
-        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.lemmas = english()
-        self.word_lists: dict[str, PhraseMatcher] = {}
-        self.wildcards: list[tuple[str, list[int]]] = []
-        self.rules: dict[str, tuple[Theme, Rule]] = {}
-        self.nlp = nlp
-        self._compiled = False
-
-    def _forms(self, text: str) -> list[list[str]]:
-        """For each token of a pattern word, the word forms sharing its lemma
-        (hyphens dropped: they are optional between words anyway)."""
-        return [self.lemmas.forms(self.lemmas.lemma(t.text)) for t in self.nlp.make_doc(text) if t.text != "-"]
-
-    def _lower_pattern(self, pattern) -> list[dict]:
-        """A token pattern with LEMMA tests turned into tests on word forms."""
-        out = []
-        for tok in pattern:
-            tok = dict(tok)
-            lemma = tok.pop("LEMMA", None)
-            if lemma is not None:
-                wanted = lemma["IN"] if isinstance(lemma, dict) and "IN" in lemma else [lemma]
-                if not all(isinstance(w, str) for w in wanted) or (isinstance(lemma, dict) and set(lemma) != {"IN"}):
-                    raise ValueError("LEMMA takes a word or {IN: [words]}")
-                tok["LOWER"] = {"IN": sorted({f for w in wanted for f in self.lemmas.forms(self.lemmas.lemma(w))})}
-            out.append(tok)
-        return out
-
-    def compile(self) -> None:
-        """Build the matchers (needs the lemmatizer's tables, so after
-        initialize). Phrases, wildcard phrases and plain word lists all run on
-        PhraseMatchers; only richer token patterns need the token Matcher."""
-        for theme in self.codebook.themes:
-            for rule in theme.rules:
-                self.rules[rule.id] = (theme, rule)
-                for fld in PATTERN_FIELDS:
-                    for pattern in getattr(rule, fld):
-                        try:
-                            self._add(f"{rule.id}|{fld}", pattern)
-                        except Exception as err:  # spaCy raises ValueError/MatchPatternError with details
-                            raise _fail(self.codebook.path, f"theme {theme.id}, rule {rule.id}, field '{fld}'",
-                                        f"invalid pattern {pattern!r}: {str(err).splitlines()[0]}") from err
-        self._compiled = True
-
-    def _phrase_docs(self, sequences: list[list[str]]) -> list[Doc]:
-        return [Doc(self.nlp.vocab, words=seq) for seq in sequences]
-
-    def _add(self, key: str, pattern) -> None:
-        if isinstance(pattern, str):
-            segments, gaps = wildcard_parts(pattern)
-            variants = [phrase_variants(seg, self._forms) for seg in segments]
-            if not segments or any(v is None for v in variants):
-                self.matcher.add(key, [phrase_to_pattern(pattern, self._forms)])
-            elif len(segments) == 1 and gaps == [0, 0]:
-                self.phrases.add(key, self._phrase_docs(variants[0]))
-            else:
-                n = len(self.wildcards)
-                self.wildcards.append((key, gaps))
-                for k, seg_variants in enumerate(variants):
-                    self.phrases.add(f"~{n}:{k}", self._phrase_docs(seg_variants))
-            return
-        pattern = self._lower_pattern(pattern)
-        simple = simple_token_pattern(pattern)
-        if simple is None:
-            self.matcher.add(key, [pattern])
-            return
-        attr, sequences = simple
-        if attr not in self.word_lists:
-            self.word_lists[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
-        self.word_lists[attr].add(key, self._phrase_docs(sequences))
-
-    def _matches(self, doc: Doc):
-        """(key, start, end) for every match of every pattern."""
-        segment_hits: dict[int, list[list[tuple[int, int]]]] = {}
-        for match_id, start, end in self.phrases(doc):
-            key = doc.vocab.strings[match_id]
-            if key.startswith("~"):
-                n, k = map(int, key[1:].split(":"))
-                segment_hits.setdefault(n, [[] for _ in range(len(self.wildcards[n][1]) - 1)])[k].append((start, end))
-            else:
-                yield key, start, end
-        for n, hits in segment_hits.items():
-            if all(hits):
-                key, gaps = self.wildcards[n]
-                for start, end in _join_wildcards(doc, hits, gaps):
-                    yield key, start, end
-        for matcher in [self.matcher, *self.word_lists.values()] if len(self.matcher) else self.word_lists.values():
-            for match_id, start, end in matcher(doc):
-                yield doc.vocab.strings[match_id], start, end
-
-    def __call__(self, doc: Doc) -> Doc:
-        if not self._compiled:
-            self.compile()
-        sent_starts = [sent.start for sent in doc.sents]
-        hits: dict[tuple[int, str], dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-        for key, start, end in self._matches(doc):
-            rule_id, fld = key.split("|")
-            hits[(bisect.bisect_right(sent_starts, start), rule_id)][fld].append((start, end))
-        names = [(e.start, e.end) for e in doc.ents if e.label_ == "ORG"]
-        spans: list[Span] = []
-        for (_, rule_id), found in hits.items():
-            if not found["patterns"] or (self.rules[rule_id][1].requires and not found["requires"]) or found["unless"]:
-                continue
-            theme = self.rules[rule_id][0]
-            vetoes = found["exclude"]  # and an organisation's name is no evidence of its theme:
-            found["patterns"] = [(s, e) for s, e in found["patterns"] if not any(ns <= s and e <= ne for ns, ne in names)]
-            for start, end in _longest(found["patterns"]):
-                if not any(s < end and start < e for s, e in vetoes):
-                    spans.append(Span(doc, start, end, label=theme.id, kb_id=rule_id, span_id=theme.parent))
-                    if theme.parent:
-                        spans.append(Span(doc, start, end, label=theme.parent, kb_id=f"via {theme.id}"))
-        doc.spans["themes"] = SpanGroup(doc, name="themes", spans=_dedupe(spans))
-        return doc
-
-
-def _longest(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Drop ranges inside longer ones."""
-    ranges = sorted(set(ranges), key=lambda r: (r[0], -(r[1] - r[0])))
-    out: list[tuple[int, int]] = []
-    for s, e in ranges:
-        if out and s >= out[-1][0] and e <= out[-1][1]:
-            continue
-        out.append((s, e))
-    return out
-
-
-def _dedupe(spans: list[Span]) -> list[Span]:
-    """One span per theme and token range, the first rule winning; in text order."""
-    seen, out = set(), []
-    for span in sorted(spans, key=lambda s: (s.start, s.end, s.label_)):
-        key = (span.label_, span.start, span.end)
-        if key not in seen:
-            seen.add(key)
-            out.append(span)
-    return out
-
-
-@Language.factory("bali_themes", default_config={"codebook": "corpus/codebook.yaml"})
-def make_bali_themes(nlp: Language, name: str, codebook: str) -> ThemeTagger:
-    return ThemeTagger(nlp, name, codebook)
-
-
-def sentence_themes(doc: Doc) -> set[str]:
-    return {span.label_ for span in doc.spans.get("themes", [])}
-
-
-def check_examples(nlp: Language, book: Codebook) -> list[str]:
-    """Every example against its theme: a positive must carry the theme, a
-    negative must not. Returns one message per failure."""
-    failures = []
-    for theme in book.themes:
-        for kind, texts, want in (("positive", theme.positive, True), ("negative", theme.negative, False)):
-            for text, doc in zip(texts, nlp.pipe(texts)):
-                if (theme.id in sentence_themes(doc)) != want:
-                    failures.append(f"{book.path}: theme {theme.id}, examples.{kind}: "
-                                    f"{'not tagged' if want else 'tagged'}: {text!r}")
-    return failures

@@ -10,33 +10,15 @@ a codebook entry.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
-from .lemmas import english
-
-_WORD = re.compile(r"[a-z][a-z\-]*[a-z]")
-EXTRA_STOP = {"also", "including", "include", "meeting", "member", "mr", "ms", "would", "will", "shall", "wa", "ha"}
-
-
-def lemma_text(text: str) -> str:
-    """Lower-case lemmas of the content words, space-separated."""
-    table = english()
-    out = []
-    for word in _WORD.findall(text.lower()):
-        if word in ENGLISH_STOP_WORDS or len(word) < 3:
-            continue
-        lemma = table.lemma(word)
-        if lemma not in ENGLISH_STOP_WORDS and lemma not in EXTRA_STOP and len(lemma) >= 3:
-            out.append(lemma)
-    return " ".join(out)
-
+from .lemmas import lemma_text
 
 def discover_topics(texts: Sequence[str], *, n_topics: int, min_df: int = 2, max_df: float = 0.5,
                     top_terms: int = 10, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:

@@ -69,3 +69,30 @@ def compare(gold: Sequence[dict], themes: Sequence[str], *, by: str, **predictio
     keep = max((name for name, t in table.items() if t["micro"]["precision"] >= rules["precision"]),
                key=lambda name: (table[name]["micro"]["f1"], name == "rules"))
     return {"model_judged_by": by, **table, "keep": keep}
+
+
+def evaluate_gold_file(path: Path, gold: Sequence[dict], *, nlp, model, learned, model_saw_it: bool) -> dict:
+    """The rules scored on one gold file and, when a model is given, rules,
+    model and their combination side by side. A file the model was trained
+    on is judged by cross-validation (each fold predicted by a model that did
+    not see it), never by the model that saw it."""
+    from .learned import combine, cross_validated
+    from .themes import sentence_themes
+    book = nlp.get_pipe("bali_themes").codebook
+    themes = book.ids()
+    rules = [sentence_themes(doc) for doc in nlp.pipe(r["text"] for r in gold)]
+    result = {"file": str(path), **score(gold, {r["id"]: found for r, found in zip(gold, rules)}, themes)}
+    if model is None:
+        return result
+    if model_saw_it:
+        held_out = cross_validated(book, gold, themes, folds=learned.folds, threshold=learned.threshold,
+                                   combine_threshold=learned.combine_threshold, c=learned.c)
+        by, by_model, confident = "cross-validation", held_out["model"], held_out["confident"]
+    else:
+        texts = [r["text"] for r in gold]
+        by = "held-out file"
+        by_model = model.predict(texts, threshold=learned.threshold)
+        confident = model.predict(texts, threshold=learned.combine_threshold)
+    result["comparison"] = compare(gold, themes, by=by, rules=rules, model=by_model,
+                                   combined=combine(rules, confident))
+    return result

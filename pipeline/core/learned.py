@@ -23,7 +23,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from threadpoolctl import threadpool_limits
 
 from .codebook import Codebook
-from .discovery import lemma_text
+from .lemmas import lemma_text
 
 
 def training_set(book: Codebook, gold: Sequence[dict] = ()) -> tuple[list[str], list[set[str]]]:
@@ -62,6 +62,10 @@ class ThemeModel:
         self.learned = [t for t, k in zip(self.themes, keep) if k]
         with threadpool_limits(1):
             self.pipeline.fit(list(texts), y[:, keep])
+        # scikit-learn keeps id(stop_words) to warn about later edits: a memory
+        # address, different on every run, that would make the saved file differ
+        # byte for byte. Dropping it only skips that warning.
+        vars(self.pipeline[0]).pop("_stop_words_id", None)
         return self
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -89,7 +93,8 @@ def combine(rules: Sequence[set[str]], model: Sequence[set[str]]) -> list[set[st
 
 
 def cross_validated(book: Codebook, gold: Sequence[dict], themes: Sequence[str], *, folds: int = 5,
-                    threshold: float = 0.5, combine_threshold: float = 0.8) -> dict[str, list[set[str]]]:
+                    threshold: float = 0.5, combine_threshold: float = 0.8,
+                    c: float = 4.0) -> dict[str, list[set[str]]]:
     """Held-out model predictions for every gold row: each fold's rows are
     predicted by a model trained on the codebook's examples and the other
     folds. Returns {"model": [...], "confident": [...]} in gold order."""
@@ -100,8 +105,9 @@ def cross_validated(book: Codebook, gold: Sequence[dict], themes: Sequence[str],
         folds = max(2, n)
     for train_idx, test_idx in KFold(n_splits=folds, shuffle=True, random_state=0).split(np.arange(n)):
         texts, labels = training_set(book, [gold[i] for i in train_idx])
-        model = ThemeModel(themes, threshold=threshold).fit(texts, labels)
+        model = ThemeModel(themes, threshold=threshold, c=c).fit(texts, labels)
         held_out = [gold[i]["text"] for i in test_idx]
-        for i, m, c in zip(test_idx, model.predict(held_out), model.predict(held_out, threshold=combine_threshold)):
-            model_pred[i], confident[i] = m, c
+        for i, predicted, sure in zip(test_idx, model.predict(held_out),
+                                      model.predict(held_out, threshold=combine_threshold)):
+            model_pred[i], confident[i] = predicted, sure
     return {"model": model_pred, "confident": confident}

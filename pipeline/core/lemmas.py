@@ -17,7 +17,10 @@ from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
 
+import re
+
 import spacy_lookups_data
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 
 class LemmaTable:
@@ -49,3 +52,20 @@ def english() -> LemmaTable:
     path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return LemmaTable(json.load(f))
+
+
+_WORD = re.compile(r"[a-z][a-z\-]*[a-z]")
+EXTRA_STOP = {"also", "including", "include", "meeting", "member", "mr", "ms", "would", "will", "shall", "wa", "ha"}
+
+
+def lemma_text(text: str) -> str:
+    """Lower-case lemmas of the content words, space-separated."""
+    table = english()
+    out = []
+    for word in _WORD.findall(text.lower()):
+        if word in ENGLISH_STOP_WORDS or len(word) < 3:
+            continue
+        lemma = table.lemma(word)
+        if lemma not in ENGLISH_STOP_WORDS and lemma not in EXTRA_STOP and len(lemma) >= 3:
+            out.append(lemma)
+    return " ".join(out)

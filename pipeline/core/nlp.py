@@ -28,6 +28,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from .errors import PipelineError
 from .gazetteer import load_actors, load_cities, slug
 from .metadata import find_dates
 
@@ -280,9 +281,21 @@ def build_nlp(*, gazetteer: Path, cities: Path, codebook: Path | None = None, tr
         nlp.add_pipe("ner", source=source, name="trained_ner")
     nlp.add_pipe("bali_entities", config={"gazetteer": str(gazetteer), "cities": str(cities)})
     if codebook is not None:
-        from . import codebook as _register_themes  # noqa: F401  (registers the bali_themes factory)
+        from . import themes as _register_themes  # noqa: F401  (registers the bali_themes factory)
         nlp.add_pipe("bali_themes", config={"codebook": str(codebook)})
     nlp.initialize()
     if codebook is not None:
         nlp.get_pipe("bali_themes").compile()
+    return nlp
+
+
+def tagging_pipeline(*, gazetteer: Path, cities: Path, codebook: Path, trained: str = "") -> Language:
+    """The tag stage's pipeline, after checking the codebook's examples
+    against its own rules (a failing example stops the run: the codebook and
+    its examples disagree, and the researcher must decide which is right)."""
+    from .themes import check_examples
+    nlp = build_nlp(gazetteer=gazetteer, cities=cities, codebook=codebook, trained=trained or None)
+    failures = check_examples(nlp, nlp.get_pipe("bali_themes").codebook)
+    if failures:
+        raise PipelineError(f"{codebook}: the codebook's examples fail its own rules:\n  " + "\n  ".join(failures))
     return nlp

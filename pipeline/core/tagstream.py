@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from spacy.language import Language
 from spacy.util import filter_spans
 
 from .cache import JsonStore
+from .errors import PipelineError
 from .tagging import TagRows, tag_statement, theme_rows
 
 
@@ -44,6 +46,29 @@ class Task:
                   for p in self.paragraphs]
         blob = json.dumps([self.statement_id, self.text, layout], ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def read_tasks(statements_path: Path, paragraphs_path: Path) -> tuple[int, Iterator[Task]]:
+    """How many statements have status ok, and those statements as tasks,
+    read in batches, each with its paragraphs (whose text is a slice of the
+    statement's)."""
+    for path in (statements_path, paragraphs_path):
+        if not path.exists():
+            raise PipelineError(f"{path}: not found: run the ingest stage first (`dvc repro ingest`)")
+    columns = ["paragraph_id", "statement_id", "meeting_id", "section", "order", "kind", "start", "end"]
+    paragraphs = pd.read_parquet(paragraphs_path, columns=columns).sort_values(["statement_id", "order"])
+    bounds = paragraphs.groupby("statement_id", sort=False).indices
+    rows = paragraphs.to_dict("records")
+    total = pq.read_table(statements_path, columns=["status"]).column("status").to_pylist().count("ok")
+
+    def tasks() -> Iterator[Task]:
+        for batch in pq.ParquetFile(statements_path).iter_batches(batch_size=64,
+                                                                  columns=["statement_id", "status", "text"]):
+            for sid, status, text in zip(*(batch.column(i).to_pylist() for i in range(3))):
+                if status == "ok":
+                    yield Task(sid, text, tuple({**rows[i], "text": text[rows[i]["start"]:rows[i]["end"]]}
+                                                for i in bounds.get(sid, [])))
+    return total, tasks()
 
 
 class TagCache:

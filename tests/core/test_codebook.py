@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.core.codebook import load_codebook, sentence_themes
+from pipeline.core.codebook import load_codebook
+from pipeline.core.themes import sentence_themes
 from pipeline.core.errors import PipelineError
 from pipeline.core.evaluate import score
 from pipeline.core.nlp import build_nlp

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.core.discovery import discover_topics, lemma_text, topic_tables
+from pipeline.core.discovery import discover_topics, topic_tables
+from pipeline.core.lemmas import lemma_text
 
 CLIMATE = ["Rising seas and climate change threaten small island states.",
            "Climate finance must reach the islands facing rising seas.",

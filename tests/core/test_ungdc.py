@@ -50,10 +50,21 @@ def test_import_reads_a_tar_archive_and_refuses_to_overwrite(tmp_path):
 
 
 def test_run_corpus_overrides_read_numbers_and_keep_text_with_colons():
+    from pipeline.core.params import Params
     from pipeline.run_corpus import apply_overrides
-    params = apply_overrides({"trends": {"top_terms": 20}}, [
+    params = apply_overrides(Params(), [
         "trends.top_terms=5", "report.title=UN speeches: themes across sessions", "tag.cache_dir=",
         "evaluate.gold=[a.jsonl, b.jsonl]"])
-    assert params["trends"]["top_terms"] == 5
-    assert params["report"]["title"] == "UN speeches: themes across sessions"
-    assert params["tag"]["cache_dir"] == "" and params["evaluate"]["gold"] == ["a.jsonl", "b.jsonl"]
+    assert params.trends.top_terms == 5
+    assert params.report.title == "UN speeches: themes across sessions"
+    assert params.tag.cache_dir == "" and params.evaluate.gold == ["a.jsonl", "b.jsonl"]
+
+
+@pytest.mark.parametrize("assignment, field", [("trends.top_terms=many", "trends.top_terms"),
+                                               ("trends.tpo_terms=5", "trends.tpo_terms"),
+                                               ("nosuch.key=1", "nosuch")])
+def test_run_corpus_override_of_the_wrong_type_or_name_is_one_line_naming_it(assignment, field):
+    from pipeline.core.params import Params
+    from pipeline.run_corpus import apply_overrides
+    with pytest.raises(PipelineError, match=rf"^--set: {field}"):
+        apply_overrides(Params(), [assignment])
