@@ -67,6 +67,33 @@ def test_every_stage_has_a_description_and_a_help(name):
     assert done.returncode == 0 and "usage:" in done.stdout
 
 
+def test_dvc_yaml_is_what_the_stage_declaration_gives():
+    from pipeline.core.codebook import load_codebook
+    from pipeline.stages import dvc_yaml
+    expected = dvc_yaml(load_codebook(ROOT / "corpus/codebook.yaml").ids())
+    assert (ROOT / "dvc.yaml").read_text(encoding="utf-8") == expected, \
+        "dvc.yaml is out of date: run `python -m pipeline.stages --write`"
+
+
+def imported_project_files(module: str) -> set[str]:
+    """The project files a module can run, found by the standard library's
+    ModuleFinder (independently of the project's own import scan)."""
+    from modulefinder import ModuleFinder
+    finder = ModuleFinder(path=[str(ROOT)], excludes=["pandas", "numpy", "spacy", "sklearn", "scipy", "pyarrow",
+                                                       "matplotlib", "dvc", "jinja2", "pydantic", "yaml", "tqdm"])
+    finder.import_hook(module)
+    return {str(Path(m.__file__).relative_to(ROOT)) for m in finder.modules.values()
+            if m.__file__ and Path(m.__file__).resolve().is_relative_to(ROOT / "pipeline")}
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_every_stage_depends_on_every_project_module_it_imports(name):
+    module = re.search(r"python -m ([\w.]+)", STAGES[name]["cmd"]).group(1)
+    deps = set(paths(STAGES[name]["deps"]))
+    missing = imported_project_files(module) - deps
+    assert not missing, f"stage {name} runs {sorted(missing)} but dvc.yaml does not list them as deps"
+
+
 @pytest.fixture(scope="module")
 def fresh_clone(tmp_path_factory) -> Path:
     """The committed project in a fresh folder, as a user's clone would be
@@ -116,6 +143,8 @@ def test_dvc_repro_produces_every_declared_output_and_a_second_run_does_nothing(
     for name, stage in STAGES.items():
         for path in paths(stage.get("outs")) + paths(stage.get("metrics")) + paths(stage.get("plots")):
             assert (fresh_clone / path).exists(), f"stage {name} did not write {path}"
+    assert (fresh_clone / "dvc.lock").read_text() == (ROOT / "dvc.lock").read_text(), \
+        "a fresh `dvc repro` changed dvc.lock: some output is not byte-reproducible (or run `make run` and commit)"
     second = dvc(["repro"], fresh_clone)
     assert second.returncode == 0
     assert "Data and pipelines are up to date." in second.stdout

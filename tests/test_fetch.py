@@ -17,7 +17,7 @@ import pytest
 from pipeline import fetch, ingest, tag
 from pipeline.core.fetch import Fetcher, FetchError, statement_pdf_links
 
-from .conftest import PARAMS, ROOT
+from .conftest import PARAMS
 from .fixtures import two_page_pdf
 
 BOILERPLATE = ["Skip to main content", "Home | About | Events | Contact", "We use cookies to improve your experience",

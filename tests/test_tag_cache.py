@@ -95,3 +95,37 @@ def test_a_damaged_cache_entry_is_recomputed(corpus, capsys):
     entries[0].write_text("{not json")
     counts = run(corpus, params, capsys)
     assert counts["cached"] == 2 and counts["tagged"] + counts["themes_only"] == 1
+
+
+def test_a_bug_planted_in_any_tagging_module_is_never_hidden_by_a_warm_cache(corpus):
+    """The experiment behind the cache key: a copy of the project warms its
+    cache, a bug that drops every mention is planted in the copy's
+    tagstream.py, and the rerun must show the bug (not serve the old rows)."""
+    import shutil
+    import subprocess
+    import sys
+    project = corpus / "project"
+    shutil.copytree(ROOT / "pipeline", project / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "corpus", project / "corpus", ignore=shutil.ignore_patterns("statements", "*.csv"))
+    shutil.copy(ROOT / "corpus/gazetteer/cities.csv", project / "corpus/gazetteer/cities.csv")
+    params = write_params(corpus)
+    assert ingest.main(["--statements", str(corpus / "statements"), "--manifest", str(corpus / "none.csv"),
+                        "--out", str(corpus / "interim"), "--metrics", str(corpus / "ingest.json"),
+                        "--params", str(params)]) == 0
+
+    def mentions_after_tagging() -> int:
+        done = subprocess.run([sys.executable, "-m", "pipeline.tag", "--interim", str(corpus / "interim"),
+                               "--tables", str(corpus / "tables"), "--metrics", str(corpus / "tag.json"),
+                               "--params", str(params)], cwd=project, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return len(pd.read_parquet(corpus / "interim/mentions.parquet"))
+
+    assert mentions_after_tagging() > 0
+    tagstream = project / "pipeline/core/tagstream.py"
+    source = tagstream.read_text(encoding="utf-8")
+    planted = source.replace("    return split_rows(tag_statement(doc, task.statement_id, task.paragraphs, _NAMES))",
+                             "    rows = tag_statement(doc, task.statement_id, task.paragraphs, _NAMES)\n"
+                             "    rows.mentions.clear()\n    return split_rows(rows)")
+    assert planted != source
+    tagstream.write_text(planted, encoding="utf-8")
+    assert mentions_after_tagging() == 0

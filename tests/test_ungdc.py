@@ -9,7 +9,7 @@ import pytest
 
 from pipeline import import_ungdc, run_corpus
 
-from .conftest import PARAMS, ROOT, shared_path
+from .conftest import PARAMS, shared_path
 
 pytestmark = [pytest.mark.shared, pytest.mark.slow]
 

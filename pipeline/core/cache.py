@@ -1,27 +1,14 @@
 """A folder of JSON entries keyed by content hashes: the per-statement
-caches of the ingest and tag stages. An entry is written atomically; one
-that cannot be read is treated as missing and recomputed, never trusted."""
+caches of the ingest and tag stages (their folders are named by
+`pipeline.stages.code_version`). An entry is written atomically; one that
+cannot be read is treated as missing and recomputed, never trusted."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
-
-
-def fingerprint(files: Iterable[Path], *extra: str) -> str:
-    """A version string for a set of files (their names and bytes) and other
-    facts (library versions, settings)."""
-    h = hashlib.sha256()
-    for path in sorted(Path(f) for f in files):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    for item in extra:
-        h.update(item.encode())
-    return h.hexdigest()[:16]
 
 
 class JsonStore:

@@ -1,8 +1,8 @@
 """Record types: one per kind of row the pipeline writes.
 
 Each record is a data dictionary (column -> meaning). Stages build DataFrames
-with exactly these columns, in this order, via :func:`frame`; the README's
-"Outputs" section is written from the same dictionaries.
+with exactly these columns, in this order, via :func:`frame`. The README's
+"Columns" section describes the same columns for readers; keep the two in step.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ ATTENDANCE_CHECK = {
 }
 
 
-def arrow_schema(record: Mapping[str, str], types: Mapping[str, str]) -> "pa.Schema":
+def arrow_schema(record: Mapping[str, str], types: Mapping[str, str]):
     """An Arrow schema for a record: every column a string unless ``types``
     says int64 or bool (for writing Parquet in chunks with one schema)."""
     import pyarrow as pa

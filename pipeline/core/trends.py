@@ -2,7 +2,7 @@
 attendance, actors x themes and what is new in the latest meeting.
 
 Every function takes the tag stage's tables (DataFrames) and returns a
-DataFrame with the columns of its record type in ``records``. Counts are of
+DataFrame whose columns the README's "Trend tables" section describes. Counts are of
 sentences unless a column says otherwise, so every number can be traced back
 to sentence ids (``theme_evidence`` lists them).
 """

@@ -1,0 +1,48 @@
+"""Streaming rows to Parquet and reading statements back as tasks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from pipeline.core.errors import PipelineError
+from pipeline.core.tagstream import ParquetStream, Task, read_tasks
+
+
+def test_rows_streamed_in_chunks_read_back_whole_and_in_order(tmp_path):
+    stream = ParquetStream(tmp_path / "t.parquet", pa.schema([("n", pa.int64())]), chunk_rows=3)
+    for i in range(10):
+        stream.extend([{"n": i}])
+    done = stream.close()
+    assert stream.rows == 10 and pd.read_parquet(done)["n"].tolist() == list(range(10))
+
+
+def test_a_discarded_stream_leaves_no_file(tmp_path):
+    stream = ParquetStream(tmp_path / "t.parquet", pa.schema([("n", pa.int64())]))
+    stream.extend([{"n": 1}])
+    stream.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_only_ok_statements_become_tasks_with_their_paragraph_texts(tmp_path):
+    pd.DataFrame({"statement_id": ["a", "b"], "status": ["ok", "failed"], "text": ["One. Two.", ""]}).to_parquet(
+        tmp_path / "statements.parquet")
+    pd.DataFrame({"paragraph_id": ["a-p0"], "statement_id": ["a"], "meeting_id": ["a-m0"], "section": [""],
+                  "order": [0], "kind": ["paragraph"], "start": [5], "end": [9]}).to_parquet(
+        tmp_path / "paragraphs.parquet")
+    total, tasks = read_tasks(tmp_path / "statements.parquet", tmp_path / "paragraphs.parquet")
+    (task,) = list(tasks)
+    assert total == 1 and task.statement_id == "a" and task.paragraphs[0]["text"] == "Two."
+
+
+def test_reading_tasks_before_ingest_says_which_stage_to_run(tmp_path):
+    with pytest.raises(PipelineError, match="run the ingest stage first"):
+        read_tasks(tmp_path / "statements.parquet", tmp_path / "paragraphs.parquet")
+
+
+def test_a_task_key_changes_with_its_text_and_its_paragraph_layout():
+    p = ({"paragraph_id": "a-p0", "meeting_id": "a-m0", "kind": "paragraph", "order": 0, "start": 0, "end": 4},)
+    moved = ({**p[0], "meeting_id": "a-m1"},)
+    assert Task("a", "One.", p).key != Task("a", "One!", p).key
+    assert Task("a", "One.", p).key != Task("a", "One.", moved).key
