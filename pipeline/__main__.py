@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -29,8 +30,17 @@ from .stages import FLAG_HELP, stage
 BATCH = 256
 
 
-def parse_line(n: int, line: str) -> tuple[object, str | None, str | None]:
-    """(id, text, error) of one input line."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_line(n: int, line: str | bytes) -> tuple[object, str | None, str | None]:
+    """(id, text, error) of one input line (bytes are decoded as UTF-8 here,
+    so one bad line is reported and the lines after it are still read)."""
+    if isinstance(line, bytes):
+        try:
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as err:
+            return None, None, f"line {n}: not UTF-8 (byte {err.start}): send UTF-8 text"
     try:
         record = json.loads(line)
     except json.JSONDecodeError as err:
@@ -41,6 +51,8 @@ def parse_line(n: int, line: str) -> tuple[object, str | None, str | None]:
         return None, None, f"line {n}: missing 'id'"
     if not isinstance(record.get("text"), str):
         return record["id"], None, "missing 'text' or it is not a string"
+    if _SURROGATE.search(record["text"]) or _SURROGATE.search(json.dumps(record["id"], ensure_ascii=False)):
+        return None, None, f"line {n}: holds a lone surrogate (such as \\ud800), which is not text: fix the escape"
     return record["id"], record["text"], None
 
 
@@ -53,7 +65,7 @@ def result_of(doc) -> dict:
     }
 
 
-def tag_lines(nlp, lines: Iterable[str]) -> Iterator[dict]:
+def tag_lines(nlp, lines: Iterable[str | bytes]) -> Iterator[dict]:
     """One output record per non-blank input line, in order, batched."""
     numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
     while batch := list(islice(numbered, BATCH)):
@@ -69,7 +81,7 @@ def tag_lines(nlp, lines: Iterable[str]) -> Iterator[dict]:
                 yield {"id": rid, "error": error}
 
 
-def tag_command(argv: list[str] | None, stdin: IO[str], stdout: IO[str]) -> int:
+def tag_command(argv: list[str] | None, stdin: IO[str] | IO[bytes], stdout: IO[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m pipeline tag", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--params", type=Path, default=Path("params.yaml"), help="parameters file (section 'tag')")
@@ -90,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m pipeline tag [--help]\n\n" + __doc__, file=sys.stderr if argv and argv[0] not in
               ("-h", "--help") else sys.stdout)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
-    return tag_command(argv[1:], sys.stdin, sys.stdout)
+    return tag_command(argv[1:], sys.stdin.buffer, sys.stdout)  # bytes: a bad line is reported, not fatal
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -45,6 +46,12 @@ def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) 
         code = main(argv)
     except PipelineError as err:
         print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as err:
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(f"error: {err.filename or 'an output'}: no space left on the disk: free some and run again "
+              "(the previous outputs are unchanged)", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted: no outputs were changed", file=sys.stderr)

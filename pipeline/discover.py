@@ -23,8 +23,9 @@ def main(argv: list[str] | None = None) -> int:
             raise PipelineError(f"{args.interim / name}: not found: run the tag stage first (`dvc repro tag`)")
     sentences = pd.read_parquet(args.interim / "sentences.parquet", columns=["sentence_id", "meeting_id", "text"])
     mentions = pd.read_parquet(args.interim / "mentions.parquet", columns=["sentence_id", "kind", "label"])
-    groups = trends.meeting_groups(pd.read_parquet(args.interim / "meetings.parquet"),
-                                   by=all_params.trends.group_by)
+    groups = trends.meeting_groups(pd.read_parquet(args.interim / "meetings.parquet"), by=all_params.trends.group_by,
+                                   statements=pd.read_parquet(args.interim / "statements.parquet",
+                                                              columns=["statement_id", "speaker", "party"]))
     themes = mentions[mentions["kind"] == "theme"]
     theme_sentences = {t: set(g["sentence_id"]) for t, g in themes.groupby("label")}
     topics, weights = discovery.discover_topics(sentences["text"].tolist(), n_topics=params.n_topics,

@@ -26,8 +26,12 @@ def _files(source: Path, scratch: Path) -> list[Path]:
     if source.is_dir():
         return sorted(p for p in source.rglob("*.txt") if not p.name.startswith("."))
     if source.is_file() and tarfile.is_tarfile(source):
-        with tarfile.open(source) as archive:
-            archive.extractall(scratch, filter="data")
+        try:
+            with tarfile.open(source) as archive:
+                archive.extractall(scratch, filter="data")  # refuses members that leave scratch or are links out
+        except (tarfile.TarError, EOFError, OSError) as err:
+            raise PipelineError(f"{source}: cannot unpack the archive ({type(err).__name__}: {err}): check it is "
+                                "complete, or unpack it yourself and pass the folder") from None
         return sorted(p for p in scratch.rglob("*.txt") if not p.name.startswith("."))
     raise PipelineError(f"{source}: not a folder or a tar archive of UNGDC .txt files")
 

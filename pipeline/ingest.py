@@ -9,12 +9,13 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from . import _stage
 from .core.errors import PipelineError  # re-exported for callers
 from .core.cache import JsonStore
-from .core.io import json_writer, parquet_writer, write_all
+from .core.io import csv_writer, json_writer, parquet_writer, write_all
 from .core.manifest import load_manifest, load_register
 from .core.params import IngestParams
 from .core.statements import IngestRules, ingest_corpus
@@ -32,7 +33,9 @@ def load_rules(*, series: Path, cities: Path, register: Path, params: IngestPara
     with cities.open(encoding="utf-8", newline="") as f:
         city_table = {row["city"]: row["country"] for row in csv.DictReader(f)}
     return IngestRules(series=series_rules, cities=city_table, register=load_register(register),
-                       header_min_share=params.header_min_share, heading_max_words=params.heading_max_words)
+                       header_min_share=params.header_min_share, heading_max_words=params.heading_max_words,
+                       near_duplicate_threshold=params.near_duplicate_threshold,
+                       keep_duplicates=params.keep_duplicates)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,13 +60,20 @@ def main(argv: list[str] | None = None) -> int:
                       for fmt, g in sorted(st.groupby("format"), key=lambda kv: kv[0])},
         "meetings": len(result.meetings),
         "paragraphs": len(result.paragraphs),
-        "words": int(st["n_words"].sum()),
+        "words": int(st["n_words"][st["status"] == "ok"].sum()),
+        "duplicates": int((st["duplicate_of"] != "").sum()),
     }
+    path_of = dict(zip(st["statement_id"], st["path"]))
+    dup = st[st["duplicate_of"] != ""]
+    duplicates = pd.DataFrame({"statement_id": dup["statement_id"], "path": dup["path"],
+                               "duplicate_of": dup["duplicate_of"], "duplicate_of_path": dup["duplicate_of"].map(path_of),
+                               "similarity": dup["similarity"], "counted": dup["status"] == "ok"})
     write_all({
         args.out / "statements.parquet": parquet_writer(st),
         args.out / "meetings.parquet": parquet_writer(result.meetings),
         args.out / "paragraphs.parquet": parquet_writer(result.paragraphs),
         args.metrics: json_writer(metrics),
+        args.duplicates: csv_writer(duplicates),
     })
     _stage.log(f"ingest: {metrics['statements']} -> {len(result.meetings)} meetings, "
                f"{len(result.paragraphs)} paragraphs in {args.out}")

@@ -15,9 +15,8 @@ from .core.io import text_writer, write_all
 from .core.layout import link_from
 from .core.report import build_report
 
-TABLES = ("theme_trends", "attendance_trends", "actor_themes", "emerging", "theme_evidence", "discovered_topics",
-          "topic_sentences")
-OPTIONAL_TABLES = ("duplicates",)  # written by ingest only where a corpus has duplicates
+TABLES = ("theme_trends", "attendance_trends", "actor_themes", "emerging", "theme_evidence", "duplicates",
+          "discovered_topics", "topic_sentences")
 FIGURES = {
     "theme_heatmap": "Share of each group's sentences that mention each theme.",
     "theme_lines": "Theme shares over time, with 95% Wilson intervals.",
@@ -36,7 +35,6 @@ def main(argv: list[str] | None = None) -> int:
             raise PipelineError(f"{path}: not found: run the earlier stages first (`dvc repro`)")
     read = lambda path: pd.read_csv(path, keep_default_na=False, na_values=[""])  # noqa: E731
     tables = {t: read(args.tables / f"{t}.csv") for t in TABLES}
-    tables.update({t: read(args.tables / f"{t}.csv") for t in OPTIONAL_TABLES if (args.tables / f"{t}.csv").exists()})
     statements = pd.read_parquet(statements_path, columns=["path", "title", "series", "start_date", "city", "status"])
     summary = json.loads(args.summary.read_text(encoding="utf-8"))
     figures = {name: (caption, (args.figures / f"{name}.svg").read_text(encoding="utf-8"))

@@ -64,6 +64,7 @@ FLAG_HELP = {
     "--summary": "the trends stage's summary JSON",
     "--figures": "folder of PNG and SVG figures",
     "--model": "the learned tagger (stage train)",
+    "--duplicates": "table of statements that repeat another one",
 }
 
 
@@ -78,10 +79,11 @@ def stages(L: Layout = Layout()) -> list[Stage]:
         Stage("ingest", "Read statement files into clean statements, meetings and paragraphs with metadata.",
               flags={"--statements": L.statements, "--manifest": L.manifest, "--register": L.register,
                      "--series": L.series, "--cities": L.cities, "--out": L.interim,
-                     "--metrics": L.metric("ingest")},
+                     "--metrics": L.metric("ingest"), "--duplicates": L.table("duplicates")},
               deps=[L.statements, L.manifest, L.register, L.series, L.cities], outs=interim,
-              metrics=[L.metric("ingest")],
-              params=["ingest.header_min_share", "ingest.heading_max_words"]),
+              published=[L.table("duplicates")], metrics=[L.metric("ingest")],
+              params=["ingest.header_min_share", "ingest.heading_max_words", "ingest.near_duplicate_threshold",
+                      "ingest.keep_duplicates"]),
         Stage("tag", "Split sentences; tag states, organisations, people, places, dates and codebook themes; "
                      "extract attendance lists.",
               flags={"--interim": L.interim, "--gazetteer": L.gazetteer, "--cities": L.cities,
@@ -124,7 +126,7 @@ def stages(L: Layout = Layout()) -> list[Stage]:
               flags={"--tables": L.tables, "--summary": L.metric("trends"), "--interim": L.interim,
                      "--figures": L.figures, "--out": L.report},
               deps=[*(L.table(n) for n in ("theme_trends", "attendance_trends", "actor_themes", "emerging",
-                                           "theme_evidence", "discovered_topics", "topic_sentences")),
+                                           "theme_evidence", "duplicates", "discovered_topics", "topic_sentences")),
                     L.metric("trends"), L.interim_table("statements"), L.figures],
               published=[L.report], params=["report.title", "report.corpus_note", "report.evidence_per_cell"],
               data_files=["templates/report.html.j2"]),
@@ -241,11 +243,14 @@ def _dvc_stage(s: Stage) -> dict:
     entry["deps"] = [str(p) for p in code_deps(s)] + [str(p) for p in s.deps]
     if s.params:
         entry["params"] = list(s.params)
-    outs = [str(p) for p in s.outs] + [{str(p): {"cache": False}} for p in s.published]
+    # persist: DVC must not delete the previous outputs before the stage runs. Every stage writes its outputs
+    # to temporary files and moves them into place only when all are done, so a failed run leaves them as they were.
+    outs = [{str(p): {"persist": True}} for p in s.outs] + [{str(p): {"cache": False, "persist": True}}
+                                                            for p in s.published]
     if outs:
         entry["outs"] = outs
     if s.metrics:
-        entry["metrics"] = [{str(p): {"cache": False}} for p in s.metrics]
+        entry["metrics"] = [{str(p): {"cache": False, "persist": True}} for p in s.metrics]
     return entry
 
 

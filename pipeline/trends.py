@@ -18,7 +18,7 @@ from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
 
 INTERIM = ("statements.parquet", "meetings.parquet", "sentences.parquet", "mentions.parquet")
-COLUMNS = {"statements": ["statement_id", "path", "title"], "sentences": ["sentence_id", "statement_id", "meeting_id",
+COLUMNS = {"statements": ["statement_id", "path", "title", "speaker", "party"], "sentences": ["sentence_id", "statement_id", "meeting_id",
                                                                           "n_words"]}
 
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     data = read_interim(args.interim)
     themes = [(t.id, t.label) for t in load_codebook(args.codebook).themes]
     names = {a.id: a.name for a in load_actors(args.gazetteer)}
-    groups = trends.meeting_groups(data["meetings"], by=params.group_by)
+    groups = trends.meeting_groups(data["meetings"], by=params.group_by, statements=data["statements"])
     sentences, mentions = data["sentences"], data["mentions"]
     attendance = pd.read_csv(args.attendance, dtype=str, keep_default_na=False) if args.attendance.exists() \
         else pd.DataFrame(columns=["meeting_id", "role", "canonical_id", "participant"])

@@ -64,17 +64,51 @@ def codebook_error(path: Path, where: str, message: str) -> PipelineError:
     return PipelineError(f"{path}: {where}: {message}")
 
 
+# a group that repeats something repeated, e.g. (a+)+ or (\w*)*: such regexes can take exponential time
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,)")
+
+
+def _regexes(token: dict):
+    """Every REGEX value in a token pattern (also under LOWER, TEXT, ...)."""
+    for key, value in token.items():
+        if key == "REGEX" and isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            yield from _regexes(value)
+
+
+def _check_token_pattern(path: Path, where: str, item: list) -> None:
+    if all(not {k for k in tok if k != "OP"} for tok in item):
+        raise codebook_error(path, where, f"pattern {item!r} matches any word: give at least one test such as "
+                                          "LOWER or LEMMA")
+    for tok in item:
+        for regex in _regexes(tok):
+            if _NESTED_QUANTIFIER.search(regex):
+                raise codebook_error(path, where, f"REGEX {regex!r} repeats a repeated group, which can take for "
+                                                  "ever on some words: rewrite it without nested repetition")
+            try:
+                re.compile(regex)
+            except re.error as err:
+                raise codebook_error(path, where, f"REGEX {regex!r} is not a valid regular expression ({err})") \
+                    from None
+
+
 def _pattern_list(path: Path, where: str, value) -> tuple:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise codebook_error(path, where, "must be a list of phrases or token patterns")
+        raise codebook_error(path, where, "must be a list of phrases or token patterns (write each on a line "
+                                          "starting with '- ')")
     for item in value:
         if isinstance(item, str):
             if not item.strip() or re.search(r"[{}]", re.sub(r"\{[^{}|]+(\|[^{}|]+)*\}", "", item)):
                 raise codebook_error(path, where, f"invalid phrase {item!r} (alternatives are written {{a|b}})")
+            if not re.sub(r"[\s*\-]", "", item):
+                raise codebook_error(path, where, f"phrase {item!r} matches any word: give at least one word")
         elif not (isinstance(item, list) and item and all(isinstance(tok, dict) for tok in item)):
             raise codebook_error(path, where, f"invalid pattern {item!r}: give a phrase or a list of token dicts")
+        else:
+            _check_token_pattern(path, where, item)
     return tuple(item if isinstance(item, str) else tuple(item) for item in value)
 
 
@@ -123,6 +157,11 @@ def load_codebook(path: Path) -> Codebook:
         examples = raw.get("examples") or {}
         if not isinstance(examples, dict) or set(examples) - EXAMPLE_KEYS:
             raise codebook_error(path, f"{where}, field 'examples'", "must have only 'positive' and 'negative' lists")
+        for kind in EXAMPLE_KEYS:
+            listed = examples.get(kind) or []
+            if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
+                raise codebook_error(path, f"{where}, field 'examples.{kind}'", "must be a list of sentences (write "
+                                                                              "each on a line starting with '- ')")
         book.themes.append(Theme(tid, raw["label"], str(raw.get("definition", "")).strip(), raw.get("parent") or "",
                                  tuple(rules), tuple(examples.get("positive") or ()),
                                  tuple(examples.get("negative") or ())))

@@ -9,13 +9,20 @@ to do.
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 SUPPORTED_FORMATS = ("txt", "md", "html", "pdf", "docx")
 _FORMAT_BY_SUFFIX = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
                      ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
 MIN_TEXT_CHARS_PER_PAGE = 20
+MAX_DOCX_UNPACKED_BYTES = 200_000_000  # a Word statement unpacks to a few MB; more is a ZIP bomb
+MAX_DOCX_RATIO = 200                    # ... and so is one that expands this many times its size
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
 class Unreadable(Exception):
@@ -31,6 +38,7 @@ class Unreadable(Exception):
 class Extracted:
     pages: list[str]
     warnings: list[str] = field(default_factory=list)
+    front_matter: dict = field(default_factory=dict)
 
 
 def format_of(path: Path) -> str:
@@ -41,6 +49,12 @@ def format_of(path: Path) -> str:
 def decode_text(data: bytes) -> tuple[str, list[str]]:
     """UTF-8 (with or without BOM); failing that Windows-1252/Latin-1 with a
     warning. Bytes that look binary raise :class:`Unreadable`."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError as err:
+            raise Unreadable(f"starts like UTF-16 but is not valid UTF-16 (byte {err.start}): "
+                             "re-save the statement as UTF-8 text") from err
     sample = data[:8192]
     if b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > 0.05 * max(len(sample), 1):
         raise Unreadable("binary content, not text: save the statement as UTF-8 text, or give it its real extension")
@@ -55,9 +69,26 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
             return data.decode("latin-1"), [warning]
 
 
+def split_front_matter(text: str) -> tuple[dict, str, list[str]]:
+    """YAML front matter (between '---' lines at the very start) as a
+    mapping, the text after it, and warnings. Front matter that is not a
+    YAML mapping is kept as text, with a warning."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, text, []
+    try:
+        data = yaml.safe_load(m.group(1))
+    except yaml.YAMLError as err:
+        return {}, text, [f"front matter is not valid YAML ({str(err).splitlines()[0]}): read as text"]
+    if not isinstance(data, dict):
+        return {}, text, ["front matter is not a YAML mapping of keys to values: read as text"]
+    return data, text[m.end():], []
+
+
 def read_text(data: bytes) -> Extracted:
     text, warnings = decode_text(data)
-    return Extracted([text], warnings=warnings)
+    front, body, more = split_front_matter(text)
+    return Extracted([body], warnings=warnings + more, front_matter=front)
 
 
 def read_html(data: bytes) -> Extracted:
@@ -129,9 +160,21 @@ def read_docx(data: bytes) -> Extracted:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as err:
+        raise Unreadable(f"not a readable DOCX (not a complete ZIP file: {err}): open and re-save it in Word or "
+                         "LibreOffice") from err
+    if unpacked > MAX_DOCX_UNPACKED_BYTES or unpacked > MAX_DOCX_RATIO * max(len(data), 1):
+        raise Unreadable(f"DOCX would unpack to {unpacked:,} bytes from {len(data):,}: not read (a ZIP bomb?); "
+                         "re-save it from Word or LibreOffice")
+    try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as err:
+    except (PackageNotFoundError, KeyError, ValueError, OSError, zipfile.BadZipFile) as err:
         raise Unreadable(f"not a readable DOCX ({type(err).__name__}): open and re-save it in Word or LibreOffice") from err
+    except Exception as err:  # lxml's XMLSyntaxError and kin: a damaged document part
+        raise Unreadable(f"not a readable DOCX (damaged content: {type(err).__name__}): open and re-save it in Word "
+                         "or LibreOffice") from err
     lines = []
     for para in document.paragraphs:
         text = para.text.strip()

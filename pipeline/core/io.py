@@ -13,6 +13,13 @@ import pandas as pd
 Writer = Callable[[Path], None]
 
 
+def remove_leftovers(target: Path) -> None:
+    """Delete temporary files of ``target`` left by a run that was killed
+    (SIGKILL, power loss) before it could clean up."""
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
 def write_all(writers: Mapping[Path, Writer]) -> None:
     """Call each writer on a temporary file beside its target, then move all
     into place. If any writer fails, no target is touched."""
@@ -20,6 +27,7 @@ def write_all(writers: Mapping[Path, Writer]) -> None:
     try:
         for target, write in writers.items():
             target.parent.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(target)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             os.close(fd)
             staged.append((Path(tmp), target))
@@ -39,8 +47,21 @@ def parquet_writer(df: pd.DataFrame) -> Writer:
     return lambda path: df.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formula(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula (it starts with
+    = + - @, tab or carriage return) gets a leading apostrophe, as OWASP
+    advises for CSV injection; numbers and other text are unchanged."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def csv_writer(df: pd.DataFrame) -> Writer:
-    return lambda path: df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+    """CSV with text cells defused against formula injection."""
+    text_columns = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    safe = df.assign(**{c: df[c].map(defuse_formula) for c in text_columns}) if text_columns else df
+    return lambda path: safe.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
 
 
 def json_writer(obj: object) -> Writer:

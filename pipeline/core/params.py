@@ -29,6 +29,8 @@ class IngestParams(_Section):
     header_min_share: float = Field(0.5, gt=0, le=1)
     heading_max_words: int = Field(25, ge=1)
     cache_dir: str = ".cache/ingest"
+    near_duplicate_threshold: float = Field(0.9, gt=0, le=1)
+    keep_duplicates: bool = False
 
 
 class TagParams(_Section):

@@ -31,8 +31,14 @@ STATEMENT = {
     "country": "host country",
     "co_chairs": "co-chairs, '; '-separated",
     "source_url": "public address of the statement, where known",
-    "speaker": "who delivered the statement, as the manifest gives it (a canonical id such as PHL where known)",
-    **{f"{f}_source": f"where {f} came from: manifest, text (inferred), register (corpus/meetings.csv) or ''" for f in METADATA_FIELDS},
+    "speaker": "who delivered the statement: the manifest's value (a canonical id such as PHL where known), or the "
+               "people among the front matter's creators/speaker/author, '; '-separated",
+    "party": "the party among the front matter's creators (or its 'party' key), '; '-separated",
+    "front_matter": "the file's YAML front matter, all keys, as JSON ('' when none)",
+    "duplicate_of": "statement_id of the earlier file (in path order) this one repeats exactly or nearly ('' when none)",
+    "similarity": "estimated Jaccard similarity of word 5-grams with that file (MinHash); empty when not a duplicate",
+    **{f"{f}_source": f"where {f} came from: manifest, front_matter, text (inferred), register (corpus/meetings.csv) "
+                      "or ''" for f in METADATA_FIELDS},
     "text": "the cleaned statement text; paragraph offsets point into it",
 }
 

@@ -211,10 +211,11 @@ def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapp
     dup = tables.get("duplicates")
     duplicates = None
     if dup is not None and not dup.empty:
+        left_out = int((dup["counted"].astype(str) != "True").sum())
         duplicates = {"rows": table_rows(dup, ["path", "duplicate_of_path", "similarity"]),
-                      "note": f"{len(dup):,} statements repeat another one (exactly or nearly) and are "
-                              f"{'left out of' if summary.get('duplicates_counted') is False else 'kept in'} "
-                              "the counts (ingest.keep_duplicates)."}
+                      "note": f"{len(dup):,} statements repeat an earlier one exactly or nearly (MinHash estimate of "
+                              f"shared word 5-grams); {left_out:,} of them are left out of the counts "
+                              "(ingest.keep_duplicates)."}
     ordered = statements.assign(_date=statements["start_date"].map(_date_key)).sort_values(["_date", "path"])
     listed = ordered.head(statements_listed)
     page = _environment().get_template("report.html.j2").render(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .clean import Block, clean_pages
 from .extract import Unreadable, extract, format_of
 from .manifest import ManifestRow
 from .metadata import (DateSpan, find_city, find_co_chairs, find_dates, find_ordinal, find_series,
-                       first_dated_span)
+                       first_dated_span, parse_date_field)
 from .records import MEETING, METADATA_FIELDS, PARAGRAPH, STATEMENT, frame
 
 OPENING_PARAGRAPHS = 3
@@ -36,6 +37,8 @@ class IngestRules:
     register: Mapping[tuple[str, int], Mapping[str, object]] = field(default_factory=dict)
     header_min_share: float = 0.5
     heading_max_words: int = 25
+    near_duplicate_threshold: float = 0.9
+    keep_duplicates: bool = False
 
 
 @dataclass
@@ -98,25 +101,63 @@ def infer_metadata(blocks: Sequence[Block], *, rules: IngestRules) -> dict[str, 
     return inferred
 
 
+_PARTY = re.compile(r"\b(?:party|greens|democrats|coalition)\b", re.I)
+
+
+def _names(value: object) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value not in (None, "") else []
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def front_matter_metadata(front: Mapping[str, object]) -> tuple[dict[str, object], list[str]]:
+    """Metadata from a file's YAML front matter: title, date, speakers and
+    parties (``creators``, ``speaker``, ``author``, ``party``: a creator whose
+    name says Party, Greens, Democrats or Coalition is a party), source URL;
+    and warnings for values that cannot be read."""
+    out: dict[str, object] = {}
+    warnings: list[str] = []
+    if isinstance(front.get("title"), (str, int, float)) and str(front["title"]).strip():
+        out["title"] = str(front["title"]).strip()
+    if front.get("date") not in (None, ""):
+        try:
+            out["start_date"] = out["end_date"] = parse_date_field(str(front["date"]))
+        except ValueError:
+            warnings.append(f"front matter date {front['date']!r} is not a date (write YYYY-MM-DD); ignored it")
+    named = [n for key in ("creators", "speaker", "author") for n in _names(front.get(key))]
+    people = [n for n in named if not _PARTY.search(n)]
+    parties = [n for n in named if _PARTY.search(n)] + _names(front.get("party"))
+    if people:
+        out["speaker"] = "; ".join(dict.fromkeys(people))
+    if parties:
+        out["party"] = "; ".join(dict.fromkeys(parties))
+    url = front.get("source_url") or front.get("url")
+    if isinstance(url, str) and url.strip():
+        out["source_url"] = url.strip()
+    return out, warnings
+
+
 def merge_metadata(given: Mapping[str, object], inferred: Mapping[str, object],
-                   register: Mapping[tuple[str, int], Mapping[str, object]]) -> dict[str, object]:
-    """Manifest values win, then the text, then the register entry for the
-    same series and ordinal. Each field records where it came from."""
+                   register: Mapping[tuple[str, int], Mapping[str, object]],
+                   front: Mapping[str, object] | None = None) -> dict[str, object]:
+    """Manifest values win, then the front matter, then the text, then the
+    register entry for the same series and ordinal. Each field records where
+    it came from."""
+    front = front or {}
     out: dict[str, object] = {}
     for f in METADATA_FIELDS:
-        if given.get(f) not in (None, ""):
-            out[f], out[f"{f}_source"] = given[f], "manifest"
-        elif inferred.get(f) not in (None, ""):
-            out[f], out[f"{f}_source"] = inferred[f], "text"
+        for source, values in (("manifest", given), ("front_matter", front), ("text", inferred)):
+            if values.get(f) not in (None, ""):
+                out[f], out[f"{f}_source"] = values[f], source
+                break
         else:
             out[f], out[f"{f}_source"] = None, ""
     known = register.get((str(out["series"]), out["ordinal"])) if out["series"] and out["ordinal"] else None
     for f in METADATA_FIELDS:
         if known and out[f] in (None, "") and known.get(f) not in (None, ""):
             out[f], out[f"{f}_source"] = known[f], "register"
-    url = given.get("source_url") or (known or {}).get("url") or ""
-    out["source_url"] = url
-    out["speaker"] = given.get("speaker") or ""
+    out["source_url"] = given.get("source_url") or front.get("source_url") or (known or {}).get("url") or ""
+    out["speaker"] = given.get("speaker") or front.get("speaker") or ""
+    out["party"] = front.get("party") or ""
     return out
 
 
@@ -176,7 +217,7 @@ def _empty_statement(rel: str, *, digest: str, fmt: str, status: str, reason: st
     row = {c: None for c in STATEMENT}
     row.update(statement_id=statement_id_for(digest or hashlib.sha256(rel.encode()).hexdigest()),
                path=rel, sha256=digest, format=fmt, status=status, reason=reason, n_chars=0, n_words=0,
-               text="", source_url="", speaker="")
+               text="", source_url="", speaker="", party="", front_matter="", duplicate_of="", similarity=None)
     row.update({f"{f}_source": "" for f in METADATA_FIELDS})
     return row
 
@@ -198,13 +239,78 @@ def ingest_file(rel: str, data: bytes, *, given: ManifestRow | None, rules: Inge
         return _empty_statement(rel, digest=digest, fmt=fmt, status=problem.status, reason=problem.reason), [], []
     warnings += extracted.warnings
     sid = statement_id_for(digest)
-    meta = merge_metadata(given.values if given else {}, infer_metadata(blocks, rules=rules), rules.register)
+    front, front_warnings = front_matter_metadata(extracted.front_matter)
+    warnings += front_warnings
+    meta = merge_metadata(given.values if given else {}, infer_metadata(blocks, rules=rules), rules.register, front)
+    if meta["start_date"] and meta["end_date"] and str(meta["end_date"]) < str(meta["start_date"]):
+        warnings.append(f"end date {meta['end_date']} is before start date {meta['start_date']}: check the "
+                        f"{meta['end_date_source']} and the {meta['start_date_source']}")
     meetings, owner = segment_meetings(blocks, sid, meta)
     text, paragraphs = paragraph_rows(blocks, sid, [meetings[i]["meeting_id"] for i in owner])
     statement = {"statement_id": sid, "path": rel, "sha256": digest, "format": fmt, "status": "ok",
                  "reason": "; ".join(warnings), "n_chars": len(text), "n_words": len(text.split()),
-                 **meta, "text": text}
+                 **meta, "front_matter": json.dumps(extracted.front_matter, ensure_ascii=False, sort_keys=True,
+                                                    default=str) if extracted.front_matter else "",
+                 "duplicate_of": "", "similarity": None, "text": text}
     return statement, meetings, paragraphs
+
+
+def corpus_files(statements_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to read under ``statements_dir`` (sorted, dot-files and
+    dot-folders ignored), and (path, reason) for entries that must not be
+    read: a symbolic link that leads outside the folder, is broken or loops,
+    or points at a folder. Nothing outside the corpus folder is ever read."""
+    root = statements_dir.resolve()
+    files, refused = [], []
+    for folder, dirs, names in os.walk(statements_dir, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        here = Path(folder)
+        for name in sorted([d for d in dirs if (here / d).is_symlink()] + [n for n in names if not n.startswith(".")]):
+            path = here / name
+            rel = path.relative_to(statements_dir).as_posix()
+            if path.is_symlink():
+                try:
+                    target = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    refused.append((rel, "broken or looping symbolic link: replace it with the file itself"))
+                    continue
+                if not target.is_relative_to(root):
+                    refused.append((rel, f"symbolic link to {target}, outside the corpus folder: not read; copy "
+                                         "the file into the corpus instead"))
+                    continue
+                if target.is_dir():
+                    refused.append((rel, "symbolic link to a folder: not followed; put the files in the corpus"))
+                    continue
+            if path.is_file():
+                files.append(path)
+    return sorted(files), refused
+
+
+def _shingles(text: str, size: int = 5) -> set[bytes]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + size]).encode() for i in range(max(1, len(words) - size + 1))} if words else set()
+
+
+def mark_near_duplicates(statements: list[dict], *, threshold: float, num_perm: int = 128) -> None:
+    """Mark every ok statement whose word 5-grams overlap an earlier one's (in
+    path order) by at least ``threshold`` (Jaccard, estimated by MinHash with
+    LSH: datasketch) with ``duplicate_of`` and ``similarity``; the earliest
+    of a set of copies is the one kept."""
+    from datasketch import MinHash, MinHashLSH
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    kept: dict[str, tuple[MinHash, str]] = {}  # path -> (hash, statement id)
+    for row in sorted((r for r in statements if r["status"] == "ok"), key=lambda r: r["path"]):
+        shingles = _shingles(row["text"])
+        if not shingles:
+            continue
+        mh = MinHash(num_perm=num_perm, seed=1)
+        mh.update_batch(sorted(shingles))
+        matches = sorted((-mh.jaccard(kept[path][0]), path) for path in lsh.query(mh))
+        if matches and -matches[0][0] >= threshold:
+            row["duplicate_of"], row["similarity"] = kept[matches[0][1]][1], round(-matches[0][0], 3)
+        else:
+            kept[row["path"]] = (mh, row["statement_id"])
+            lsh.insert(row["path"], mh)
 
 
 def ingest_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, rules: IngestRules,
@@ -214,9 +320,10 @@ def ingest_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, 
     failed row for each manifest entry whose file is missing. With a
     ``cache`` (whose folder the caller versions by the rules), a file already
     read with the same bytes, path and manifest row is not read again."""
-    files = sorted(p for p in statements_dir.rglob("*")
-                   if p.is_file() and not any(part.startswith(".") for part in p.relative_to(statements_dir).parts))
+    files, refused = corpus_files(statements_dir)
     statements, meetings, paragraphs, messages = [], [], [], []
+    for rel, reason in refused:
+        statements.append(_empty_statement(rel, digest="", fmt=format_of(Path(rel)), status="failed", reason=reason))
     first_of: dict[str, str] = {}
     for path in progress(files):
         rel = path.relative_to(statements_dir).as_posix()
@@ -226,6 +333,7 @@ def ingest_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, 
             row = _empty_statement(rel, digest=digest, fmt=format_of(path), status="skipped",
                                    reason=f"duplicate of {first_of[digest]}: remove one of the two files")
             row["statement_id"] = statement_id_for(hashlib.sha256(f"{digest}:{rel}".encode()).hexdigest())
+            row["duplicate_of"], row["similarity"] = statement_id_for(digest), 1.0
             statements.append(row)
         else:
             first_of.setdefault(digest, rel)
@@ -242,6 +350,17 @@ def ingest_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, 
             statements.append(statement)
             meetings += found_meetings
             paragraphs += found_paragraphs
+    mark_near_duplicates(statements, threshold=rules.near_duplicate_threshold)
+    path_of = {s["statement_id"]: s["path"] for s in statements}
+    for s in statements:
+        if s["status"] == "ok" and s["duplicate_of"] and not rules.keep_duplicates:
+            s["status"] = "skipped"
+            s["reason"] = "; ".join(filter(None, [s["reason"], (
+                f"repeats {path_of[s['duplicate_of']]} (similarity {s['similarity']:.2f}): left out of the counts "
+                "(set ingest.keep_duplicates: true to count it)")]))
+    counted = {s["statement_id"] for s in statements if s["status"] == "ok"}
+    meetings = [m for m in meetings if m["statement_id"] in counted]
+    paragraphs = [p for p in paragraphs if p["statement_id"] in counted]
     present = {s["path"] for s in statements}
     for rel, row in sorted(manifest.items()):
         if rel not in present:

@@ -28,6 +28,7 @@ from spacy.language import Language
 from spacy.util import filter_spans
 
 from .cache import JsonStore
+from .io import remove_leftovers
 from .errors import PipelineError
 from .tagging import TagRows, tag_statement, theme_rows
 
@@ -71,6 +72,9 @@ def read_tasks(statements_path: Path, paragraphs_path: Path) -> tuple[int, Itera
     return total, tasks()
 
 
+ENTITY_PART_KEYS = {"sentences", "mentions", "people", "attendance", "checks"}
+
+
 class TagCache:
     """Per-statement results: the entity part under the entity version, the
     theme part under both versions. ``folder=None`` disables caching."""
@@ -80,7 +84,15 @@ class TagCache:
         self.themes = JsonStore(folder / "themes" / f"{entity_version}-{theme_version}" if folder else None)
 
     def get(self, key: str) -> tuple[dict | None, list | None]:
-        return self.entities.get(key), self.themes.get(key)
+        """The cached parts; a part of the wrong shape (a damaged or foreign
+        entry that is still valid JSON) counts as missing and is recomputed."""
+        entity_part, theme_part = self.entities.get(key), self.themes.get(key)
+        if not (isinstance(entity_part, dict) and set(entity_part) == ENTITY_PART_KEYS
+                and all(isinstance(v, list) and all(isinstance(r, dict) for r in v) for v in entity_part.values())):
+            entity_part = None
+        if not (isinstance(theme_part, list) and all(isinstance(r, dict) for r in theme_part)):
+            theme_part = None
+        return entity_part, theme_part
 
     def put(self, key: str, entity_part: dict | None, theme_part: list | None) -> None:
         if entity_part is not None:
@@ -201,6 +213,7 @@ class ParquetStream:
 
     def __init__(self, target: Path, schema: pa.Schema, *, chunk_rows: int = 50_000) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(target)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)
         self.path = Path(tmp)

@@ -20,7 +20,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .errors import PipelineError
 
-GROUPINGS = ("meeting", "year", "series")
+GROUPINGS = ("meeting", "year", "series", "speaker", "party")
 Z95 = 1.959963984540054
 ACTOR_LABELS = ("STATE", "ORG")
 
@@ -58,7 +58,8 @@ def log_likelihood(a: int, n_a: int, b: int, n_b: int) -> tuple[float, float]:
     return g2, float(chi2.sf(g2, 1))
 
 
-def meeting_groups(meetings: pd.DataFrame, *, by: str = "meeting") -> pd.DataFrame:
+def meeting_groups(meetings: pd.DataFrame, *, by: str = "meeting", statements: pd.DataFrame | None = None,
+                   ) -> pd.DataFrame:
     """One row per meeting: the group it is counted in, with the group's
     title, short label, series and first date, and its order in time.
 
@@ -66,20 +67,27 @@ def meeting_groups(meetings: pd.DataFrame, *, by: str = "meeting") -> pd.DataFra
     ordinal is one group with every other statement of the same meeting
     (each state's speech at one UN General Debate session); dated events
     within a statement are groups of their own. ``year`` and ``series`` pool
-    further."""
+    further; ``speaker`` and ``party`` pool by the statement's speaker or party
+    (``statements`` gives them: statement_id, speaker, party)."""
     if by not in GROUPINGS:
         raise PipelineError(f"trends: group_by {by!r} is not one of {', '.join(GROUPINGS)}: fix params.yaml")
     m = meetings.copy()
     m["start_date"] = m["start_date"].fillna("").astype(str)
     series = m["series"].fillna("").astype(str)
-    ordinal = m["ordinal"].astype("Int64").astype(str).replace("<NA>", "")
+    # not .astype(str): pandas writes a missing Int64 as "<NA>" or NaN depending on its version
+    ordinal = m["ordinal"].map(lambda v: "" if pd.isna(v) else str(int(v)))
     pooled = (m["level"] == "statement") & (series != "") & (ordinal != "")
     if by == "meeting":
         m["group_id"] = m["meeting_id"].where(~pooled, series + " " + ordinal)
     elif by == "year":
         m["group_id"] = m["start_date"].str[:4].replace("", "undated")
-    else:
+    elif by == "series":
         m["group_id"] = series.replace("", "no series")
+    else:
+        if statements is None or by not in statements:
+            raise PipelineError(f"trends: group_by {by} needs the statements' {by} column: rerun ingest")
+        who = dict(zip(statements["statement_id"], statements[by].fillna("").astype(str)))
+        m["group_id"] = m["statement_id"].map(who).fillna("").replace("", f"no {by}")
     rows = []
     for gid, g in m.groupby("group_id", sort=False):
         dates = sorted(d for d in g["start_date"] if d)
