@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: run test install lock clean-venv help evaluate-shared ungdc bench fetch
+.PHONY: run test install lock clean-venv help evaluate-shared ungdc trove bench fetch
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -50,6 +50,18 @@ ungdc: $(STAMP)  ## every stage on UN General Debate speeches (UNGDC=folder or .
 	  --set "charts.source=UN General Debate Corpus (Jankin, Baturo and Dasandi; CC0)" \
 	  --set "report.title=UN General Debate speeches: themes across sessions" \
 	  --set "report.corpus_note=Speeches at the UN General Debate (each session a meeting, each state's speech a statement), tagged with the project's theme codebook."
+
+TROVE ?= $(SHARED)/trove/trove-pressreleases-1959-2017.tar.xz
+TROVE_OUT := outputs/trove
+trove: $(STAMP)  ## every stage on the Trove press releases (TROVE=.tar.xz or folder), by year, into outputs/trove/ (not committed)
+	rm -rf $(TROVE_OUT) && mkdir -p $(TROVE_OUT)/corpus
+	if [ -d "$(TROVE)" ]; then cp -r "$(TROVE)" $(TROVE_OUT)/corpus/statements; \
+	else tar -xJf "$(TROVE)" -C $(TROVE_OUT)/corpus && mv $(TROVE_OUT)/corpus/trove_pressreleases $(TROVE_OUT)/corpus/statements; fi
+	$(BIN)/python -m pipeline.run_corpus $(TROVE_OUT)/corpus/statements --out $(TROVE_OUT) \
+	  --set trends.group_by=year --set tag.n_process=2 \
+	  --set "charts.source=Australian ministers' press releases on refugees and boat arrivals (Trove, via wragge/trove-parliament-pressreleases)" \
+	  --set "report.title=Australian press releases on refugees and people smuggling: themes by year" \
+	  --set "report.corpus_note=Press releases and interview transcripts by Australian federal politicians, 1959-2017 (each year a group; copies issued by several offices counted once), tagged with the project's theme codebook."
 
 UNGDC_ARCHIVE ?= $(SHARED)/ungdc/ungdc-1946-2024.tar.xz
 bench: $(STAMP)  ## speed and memory figures into outputs/metrics/bench.json (UNGDC=..., UNGDC_ARCHIVE=... for the scale run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -13,11 +14,19 @@ import pandas as pd
 Writer = Callable[[Path], None]
 
 
+_STARTED = time.time()
+
+
 def remove_leftovers(target: Path) -> None:
-    """Delete temporary files of ``target`` left by a run that was killed
-    (SIGKILL, power loss) before it could clean up."""
+    """Delete temporary files of ``target`` left by an earlier run that was
+    killed (SIGKILL, power loss) before it could clean up; this process's own
+    temporaries are newer than its start and are kept."""
     for stale in target.parent.glob(f".{target.name}.*.tmp"):
-        stale.unlink(missing_ok=True)
+        try:
+            if stale.stat().st_mtime < _STARTED:
+                stale.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def write_all(writers: Mapping[Path, Writer]) -> None:
