@@ -22,6 +22,7 @@ from pathlib import Path
 from . import _stage
 from .core.fetch import (SOURCE_COLUMNS, FetchError, Fetcher, Source, load_sources, main_text, sources_from_register,
                          statement_pdf_links)
+from .core.errors import PipelineError
 from .core.io import json_writer, write_all
 from .core.manifest import MANIFEST_COLUMNS
 
@@ -59,7 +60,10 @@ def fetch_source(fetcher: Fetcher, source: Source, previous: dict[str, str] | No
         return "pdf", response.body, facts
     html = response.body.decode("utf-8", "replace")
     for link in statement_pdf_links(html, response.url):
-        pdf = fetcher.get(link)
+        try:
+            pdf = fetcher.get(link)
+        except FetchError:  # a dead or refused PDF link: try the next one, then keep the page itself
+            continue
         if pdf.status == 200 and pdf.is_pdf:
             return "pdf", pdf.body, {**facts, "final_url": pdf.url}
     text = main_text(html, response.url)
@@ -92,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     params = _stage.params(args).fetch
     fetcher = Fetcher(user_agent=params.user_agent, timeout=params.timeout_seconds, retries=params.retries,
                       backoff=params.backoff_seconds, min_interval=params.min_interval_seconds,
-                      max_bytes=params.max_bytes, respect_robots=params.respect_robots_txt)
+                      max_bytes=params.max_bytes, respect_robots=params.respect_robots_txt,
+                      total_seconds=params.total_seconds)
     sources = load_sources(args.sources)
     columns, rows = read_manifest_rows(args.manifest)
     for extra in ("fetched_at", "sha256", "http_status", "etag", "last_modified"):
@@ -161,8 +166,12 @@ def save_version(statements: Path, superseded: Path, rel: str, content: bytes, p
 
 
 def retire(statements: Path, superseded: Path, rel: str, *, stamp: str = "") -> None:
-    """Move a statement file out of the corpus, keeping it."""
+    """Move a statement file out of the corpus, keeping it. A path from the
+    manifest that leads outside the corpus folder is refused, never moved."""
     source = statements / rel
+    if not source.resolve().is_relative_to(statements.resolve()) or source.is_symlink():
+        raise PipelineError(f"manifest file {rel!r} is outside {statements}: fix the manifest row (files are named "
+                            "relative to the corpus folder)")
     if not source.exists():
         return
     stamp = (stamp or dt.datetime.now(dt.timezone.utc).isoformat()).replace(":", "").replace("+0000", "Z")[:17]

@@ -49,6 +49,7 @@ class Site:
     def __init__(self) -> None:
         self.requests: list[tuple[float, str, dict]] = []
         self.flaky_calls = 0
+        self.busy_calls = 0
         self.changing = "first"
         self.pdf = two_page_pdf()
 
@@ -84,6 +85,32 @@ class Site:
         if path == "/changing":
             text = ARTICLE.replace("Sixth", "Eighth" if self.changing == "first" else "Ninth")
             return self.send(handler, 200, page(text), "text/html")
+        if path == "/to-private":
+            return self.send(handler, 302, b"", "text/html", {"Location": "/private/page"})
+        if path == "/loop-a":
+            return self.send(handler, 302, b"", "text/html", {"Location": "/loop-b"})
+        if path == "/loop-b":
+            return self.send(handler, 302, b"", "text/html", {"Location": "/loop-a"})
+        if path == "/busy":
+            self.busy_calls += 1
+            if self.busy_calls == 1:
+                return self.send(handler, 429, b"slow down", "text/plain", {"Retry-After": "3"})
+            return self.send(handler, 200, page(ARTICLE), "text/html")
+        if path == "/very-busy":
+            return self.send(handler, 429, b"slow down", "text/plain", {"Retry-After": "86400"})
+        if path == "/trickle":
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/html")
+            handler.end_headers()
+            for _ in range(40):  # a byte every 50 ms: each read is quick, the whole is not
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+                time.sleep(0.05)
+            return None
+        if path == "/event-with-dead-pdf":
+            body = ARTICLE.replace("</article>", '<p><a href="/files/gone-co-chairs-statement.pdf">Co-Chairs\' '
+                                                 'Statement (PDF)</a></p></article>')
+            return self.send(handler, 200, page(body), "text/html")
         if path.startswith("/private/"):
             return self.send(handler, 200, page(ARTICLE), "text/html")
         return self.send(handler, 404, b"not found", "text/plain")
@@ -290,3 +317,50 @@ def test_a_source_already_in_the_corpus_by_hand_is_not_fetched_again(project, si
     log = run_fetch(project)
     assert log["event"] == {"source_id": "event", "status": "already in the corpus", "file": "by-hand.txt"}
     assert not (project / "statements/fetched/event.md").exists()
+
+
+def fetcher(**kw) -> Fetcher:
+    sleeps: list[float] = []
+    f = Fetcher(user_agent="test", timeout=5, retries=2, backoff=0.01, min_interval=0, sleep=sleeps.append, **kw)
+    f.sleeps = sleeps
+    return f
+
+
+def test_robots_txt_is_checked_again_after_a_redirect(site):
+    with pytest.raises(FetchError, match="redirected to .*/private/page, which the site's robots.txt disallows"):
+        fetcher().get(f"{site.base}/to-private")
+
+
+def test_a_redirect_loop_is_called_a_loop(site):
+    with pytest.raises(FetchError, match="redirect loop"):
+        fetcher().get(f"{site.base}/loop-a")
+
+
+def test_429_waits_as_long_as_retry_after_asks_and_gives_up_when_it_asks_too_much(site):
+    f = fetcher()
+    assert f.get(f"{site.base}/busy").status == 200 and 3.0 in f.sleeps
+    with pytest.raises(FetchError, match="asks to wait 86400 s"):
+        fetcher().get(f"{site.base}/very-busy")
+
+
+def test_a_server_that_trickles_bytes_is_cut_off_by_a_total_deadline(site):
+    with pytest.raises(FetchError, match="longer than 1 s in all"):
+        fetcher(total_seconds=1).get(f"{site.base}/trickle")
+
+
+def test_a_dead_statement_pdf_link_falls_back_to_the_page_text(site):
+    from pipeline.core.fetch import Source
+    from pipeline.fetch import fetch_source
+    ext, content, _ = fetch_source(fetcher(), Source("e", f"{site.base}/event-with-dead-pdf", {}), None)
+    assert ext == "md" and b"scam centres" in content
+
+
+def test_a_manifest_path_that_leaves_the_corpus_is_never_moved(tmp_path):
+    from pipeline.core.errors import PipelineError
+    from pipeline.fetch import retire
+    (tmp_path / "corpus").mkdir()
+    outside = tmp_path / "x.txt"
+    outside.write_text("keep me")
+    with pytest.raises(PipelineError, match="outside"):
+        retire(tmp_path / "corpus", tmp_path / "superseded", "fetched/../../x.txt")
+    assert outside.read_text() == "keep me"

@@ -9,8 +9,10 @@ Nothing here writes files: :mod:`pipeline.fetch` decides where things go.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import time
+from email.utils import parsedate_to_datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,8 +109,11 @@ class Fetcher:
 
     def __init__(self, *, user_agent: str, timeout: float = 20.0, retries: int = 3, backoff: float = 1.0,
                  min_interval: float = 2.0, max_bytes: int = 20_000_000, respect_robots: bool = True,
+                 total_seconds: float = 120.0, max_retry_after: float = 300.0,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
         self.user_agent = user_agent
+        self.total_seconds = total_seconds      # a whole response must arrive within this (a trickling server)
+        self.max_retry_after = max_retry_after  # a 429/503 asking to wait longer than this is not retried
         self.max_bytes = max_bytes
         self.min_interval = min_interval
         self.respect_robots = respect_robots
@@ -155,28 +160,55 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return self._get(url, headers)
+        return self._get(url, headers, check_robots=True)
 
-    def _get(self, url: str, headers: dict[str, str]) -> Response:
-        """One GET: connection errors and 5xx retried after 1, 2, 4, ... times
-        ``backoff`` seconds; up to 5 redirects followed; every attempt waits
-        for the host's turn."""
+    def _retry_after(self, response: Response) -> float | None:
+        """Seconds a 429 or 503 asks to wait (Retry-After in seconds or as a
+        date), or None when it does not say."""
+        value = response.headers.get("retry-after", "").strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - dt.datetime.now(when.tzinfo or dt.timezone.utc)).total_seconds())
+
+    def _get(self, url: str, headers: dict[str, str], *, check_robots: bool = False) -> Response:
+        """One GET: connection errors, 429 and 5xx retried after 1, 2, 4, ...
+        times ``backoff`` seconds (or the server's Retry-After); up to 5
+        redirects followed, each checked against robots.txt; every attempt
+        waits for the host's turn."""
+        seen = [url]
         for redirect in range(6):
+            wait = 0.0
             for attempt in range(self.retries + 1):
                 if attempt:
-                    self.sleep(self.backoff * 2 ** (attempt - 1))
+                    self.sleep(max(wait, self.backoff * 2 ** (attempt - 1)))
                 try:
                     response = self._attempt(url, headers)
                 except _Retryable as err:
                     if attempt == self.retries:
                         raise FetchError(str(err)) from None
                     continue
-                if response.status >= 500 and attempt < self.retries:
+                if (response.status >= 500 or response.status == 429) and attempt < self.retries:
+                    asked = self._retry_after(response)
+                    if asked is not None and asked > self.max_retry_after:
+                        raise FetchError(f"HTTP {response.status}: the server asks to wait {asked:.0f} s "
+                                         f"(more than {self.max_retry_after:.0f} s): try again later")
+                    wait = asked or 0.0
                     continue
                 break
             location = response.headers.get("location")
-            if response.status in (301, 302, 303, 307, 308) and location and redirect < 5:
+            if response.status in (301, 302, 303, 307, 308) and location:
                 url = urljoin(url, location)
+                if url in seen:
+                    raise FetchError(f"redirect loop: {' -> '.join(seen + [url])}")
+                if redirect == 5:
+                    raise FetchError(f"more than 5 redirects (last to {url})")
+                if check_robots and not self.allowed(url):
+                    raise FetchError(f"redirected to {url}, which the site's robots.txt disallows")
+                seen.append(url)
                 continue
             return response
         raise FetchError("more than 5 redirects")
@@ -194,10 +226,15 @@ class Fetcher:
             if declared and declared.isdigit() and int(declared) > self.max_bytes:
                 raise FetchError(f"larger than the {self.max_bytes:,}-byte cap ({int(declared):,} bytes declared)")
             chunks, size = [], 0
-            for chunk in raw.stream(65536):
+            deadline = self.clock() + self.total_seconds
+            # read1 returns what has arrived, so a server that trickles bytes meets the deadline between reads
+            while chunk := raw.read1(65536):
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise FetchError(f"larger than the {self.max_bytes:,}-byte cap")
+                if self.clock() > deadline:
+                    raise FetchError(f"the response took longer than {self.total_seconds:.0f} s in all: the server "
+                                     "is too slow, try again later")
                 chunks.append(chunk)
         except Urllib3Error as err:
             raise _Retryable(f"response broken off: {type(err).__name__}: {err}") from err

@@ -78,6 +78,7 @@ class ReportParams(_Section):
 class FetchParams(_Section):
     user_agent: str = "bali-themes/0.1 (research pipeline)"
     timeout_seconds: float = Field(20, gt=0)
+    total_seconds: float = Field(120, gt=0)
     retries: int = Field(3, ge=0)
     backoff_seconds: float = Field(2, ge=0)
     min_interval_seconds: float = Field(5, ge=0)
