@@ -16,20 +16,23 @@ from .core.layout import link_from
 from .core.report import build_report
 
 TABLES = ("theme_trends", "attendance_trends", "actor_themes", "emerging", "theme_evidence", "duplicates",
-          "discovered_topics", "topic_sentences")
+          "theme_compare", "discovered_topics", "topic_sentences")
 FIGURES = {
     "theme_heatmap": "Share of each group's sentences that mention each theme.",
     "theme_lines": "Theme shares over time, with 95% Wilson intervals.",
     "attendance": "Participants listed in each meeting's statement, by role.",
     "actor_themes": "States and organisations named in the same sentence as a theme.",
+    "theme_compare": "The themes with most sentences, compared across the values of trends.compare_by.",
 }
+DRAWN_WHEN_DATA = {"attendance": "attendance_trends", "theme_compare": "theme_compare"}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _stage.parser(__doc__.splitlines()[0], "report").parse_args(argv)
     params = _stage.params(args).report
     statements_path = args.interim / "statements.parquet"
-    needed = [args.tables / f"{t}.csv" for t in TABLES] + [args.figures / f"{f}.svg" for f in FIGURES]
+    needed = [args.tables / f"{t}.csv" for t in TABLES] + [args.figures / f"{f}.svg" for f in FIGURES
+                                                          if f not in DRAWN_WHEN_DATA]
     for path in needed + [args.summary, statements_path]:
         if not path.exists():
             raise PipelineError(f"{path}: not found: run the earlier stages first (`dvc repro`)")
@@ -39,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = json.loads(args.summary.read_text(encoding="utf-8"))
     figures = {name: (caption, (args.figures / f"{name}.svg").read_text(encoding="utf-8"))
                for name, caption in FIGURES.items()
-               if name != "attendance" or not tables["attendance_trends"].empty}
+               if name not in DRAWN_WHEN_DATA or not tables[DRAWN_WHEN_DATA[name]].empty}
     links = {name: link_from(args.out, args.tables / f"{name}.csv")
-             for name in ("theme_evidence", "discovered_topics", "actor_themes")}
+             for name in ("theme_evidence", "discovered_topics", "actor_themes", "theme_compare")}
     links["statements"] = link_from(args.out, statements_path)
     links.update({f"{name}.{fmt}": link_from(args.out, args.figures / f"{name}.{fmt}")
                   for name in figures for fmt in ("png", "svg")})

@@ -73,7 +73,7 @@ def stages(L: Layout = Layout()) -> list[Stage]:
     interim = [L.interim_table(n) for n in ("statements", "meetings", "paragraphs")]
     tagged = [L.interim_table(n) for n in ("sentences", "mentions")]
     trend_tables = [L.table(n) for n in ("theme_trends", "theme_shares", "entity_trends", "attendance_trends",
-                                         "actor_themes", "emerging", "theme_evidence")]
+                                         "actor_themes", "emerging", "theme_evidence", "theme_compare")]
     topic_tables = [L.table(n) for n in ("discovered_topics", "topic_trends", "topic_sentences")]
     return [
         Stage("ingest", "Read statement files into clean statements, meetings and paragraphs with metadata.",
@@ -109,7 +109,8 @@ def stages(L: Layout = Layout()) -> list[Stage]:
                      "--gazetteer": L.gazetteer, "--tables": L.tables, "--metrics": L.metric("trends")},
               deps=[*interim, *tagged, L.table("attendance"), L.codebook, L.gazetteer],
               published=trend_tables, metrics=[L.metric("trends")],
-              params=["trends.group_by", "trends.top_terms", "trends.min_term_count"]),
+              params=["trends.group_by", "trends.compare_by", "trends.compare_top", "trends.top_terms",
+                      "trends.min_term_count"]),
         Stage("discover", "Topics in the sentences (TF-IDF on lemmas + NMF), their overlap with the codebook, "
                           "candidate themes.",
               flags={"--interim": L.interim, "--tables": L.tables},
@@ -118,7 +119,7 @@ def stages(L: Layout = Layout()) -> list[Stage]:
                       "discover.candidate_overlap", "trends.group_by"]),
         Stage("charts", "Draw the trend tables as PNG and SVG figures in the project style.",
               flags={"--tables": L.tables, "--summary": L.metric("trends"), "--figures": L.figures},
-              deps=[L.table("theme_trends"), L.table("attendance_trends"), L.table("actor_themes"),
+              deps=[L.table("theme_trends"), L.table("attendance_trends"), L.table("actor_themes"), L.table("theme_compare"),
                     L.metric("trends")],
               published=[L.figures], params=["charts.source", "charts.top_actors"],
               data_files=["style/charts.mplstyle"]),
@@ -126,7 +127,8 @@ def stages(L: Layout = Layout()) -> list[Stage]:
               flags={"--tables": L.tables, "--summary": L.metric("trends"), "--interim": L.interim,
                      "--figures": L.figures, "--out": L.report},
               deps=[*(L.table(n) for n in ("theme_trends", "attendance_trends", "actor_themes", "emerging",
-                                           "theme_evidence", "duplicates", "discovered_topics", "topic_sentences")),
+                                           "theme_evidence", "duplicates", "theme_compare", "discovered_topics",
+                                           "topic_sentences")),
                     L.metric("trends"), L.interim_table("statements"), L.figures],
               published=[L.report], params=["report.title", "report.corpus_note", "report.evidence_per_cell"],
               data_files=["templates/report.html.j2"]),

@@ -18,7 +18,7 @@ from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
 
 INTERIM = ("statements.parquet", "meetings.parquet", "sentences.parquet", "mentions.parquet")
-COLUMNS = {"statements": ["statement_id", "path", "title", "speaker", "party"], "sentences": ["sentence_id", "statement_id", "meeting_id",
+COLUMNS = {"statements": ["statement_id", "path", "title", "series", "speaker", "party"], "sentences": ["sentence_id", "statement_id", "meeting_id",
                                                                           "n_words"]}
 
 
@@ -64,8 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         "emerging": trends.emerging(sentences, mentions, groups, themes, term_counts=term_counts,
                                     top_terms=params.top_terms, min_count=params.min_term_count),
         "theme_evidence": trends.theme_evidence(sentences, mentions, groups, data["statements"], texts),
+        "theme_compare": trends.theme_compare(
+            sentences, mentions, groups, themes, by=params.compare_by, top=params.compare_top,
+            value_of=dict(zip(data["statements"]["statement_id"],
+                              data["statements"][params.compare_by].fillna("").astype(str)))
+            if params.compare_by else {}),
     }
-    summary = {"group_by": params.group_by, "groups": int(groups["group_id"].nunique()),
+    summary = {"group_by": params.group_by, "compare_by": params.compare_by, "groups": int(groups["group_id"].nunique()),
                "statements": int(sentences["statement_id"].nunique()),
                "sentences": len(sentences), **{name: len(t) for name, t in tables.items()}}
     write_all({**{args.tables / f"{name}.csv": csv_writer(t) for name, t in tables.items()},

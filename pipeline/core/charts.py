@@ -62,8 +62,8 @@ def groups_of(theme_trends: pd.DataFrame) -> pd.DataFrame:
     return theme_trends.drop_duplicates("group_id").sort_values("order")[["group_id", "label", "start_date"]]
 
 
-def theme_heatmap(ax: Axes, theme_trends: pd.DataFrame) -> None:
-    """Share of sentences carrying each theme, theme x meeting."""
+def theme_heatmap(ax: Axes, theme_trends: pd.DataFrame, *, unit: str = "meeting") -> None:
+    """Share of sentences carrying each theme, theme x group (meeting, year, ...)."""
     groups = groups_of(theme_trends)
     themes = theme_trends.drop_duplicates("theme")[["theme", "theme_label"]]
     grid = theme_trends.pivot(index="theme", columns="group_id", values="share").loc[themes["theme"], groups["group_id"]]
@@ -79,12 +79,12 @@ def theme_heatmap(ax: Axes, theme_trends: pd.DataFrame) -> None:
             if not np.isnan(v):
                 ax.text(j, i, "0" if v == 0 else f"{v:.{decimals}f}", ha="center", va="center", fontsize=7,
                         color="black" if v > 0.6 * top else "white")
-    ax.set_xlabel("Meeting (in time order)")
+    ax.set_xlabel(f"{unit.capitalize()} (in time order)")
     ax.set_title("Share of sentences that mention each theme (%)")
-    ax.figure.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label="% of the meeting's sentences")
+    ax.figure.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label=f"% of the {unit}'s sentences")
 
 
-def theme_lines(fig: Figure, theme_trends: pd.DataFrame, *, columns: int = 4) -> None:
+def theme_lines(fig: Figure, theme_trends: pd.DataFrame, *, columns: int = 4, unit: str = "meeting") -> None:
     """One small panel per theme: share over time with its 95% interval."""
     groups = groups_of(theme_trends)
     themes = theme_trends.drop_duplicates("theme")[["theme", "theme_label"]].to_records(index=False)
@@ -114,7 +114,7 @@ def theme_lines(fig: Figure, theme_trends: pd.DataFrame, *, columns: int = 4) ->
             tick.set_fontsize(6.5)
             tick.set_rotation(45)
             tick.set_horizontalalignment("right")
-    fig.suptitle("How often each theme comes up, meeting by meeting (line: share of sentences; band: 95% interval)",
+    fig.suptitle(f"How often each theme comes up, {unit} by {unit} (line: share of sentences; band: 95% interval)",
                  x=0.01, ha="left", fontweight="bold", fontsize=11)
 
 
@@ -176,6 +176,47 @@ def actor_theme_matrix(ax: Axes, actor_themes: pd.DataFrame, theme_labels: dict[
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.025, pad=0.01, label="Sentences")
     bar.locator = MaxNLocator(integer=True)
     bar.update_ticks()
+
+
+COMPARE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999"]
+
+
+def theme_compare_lines(fig: Figure, compare: pd.DataFrame, *, by: str, unit: str = "meeting", columns: int = 4,
+                        themes_shown: int = 8) -> None:
+    """Small multiples for the themes with most sentences: one line per
+    compared value (party, speaker, series), share over the groups in time
+    order; a gap where a value has no sentences in a group."""
+    groups = compare.drop_duplicates("group_id").sort_values("order")
+    x_of = {g: i for i, g in enumerate(groups["group_id"])}
+    totals = compare.groupby("theme")["sentences_with_theme"].sum()
+    labels_of = dict(zip(compare["theme"], compare["theme_label"]))
+    shown = sorted(totals.index, key=lambda t: (-totals[t], t))[:themes_shown]
+    values = sorted(compare["compare"].unique(), key=lambda v: (v == "other", v.startswith("no "), v))
+    rows = math.ceil(len(shown) / columns)
+    axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
+    for ax, theme in zip(axes.flat, shown):
+        t = compare[compare["theme"] == theme]
+        for colour, value in zip(COMPARE_COLOURS, values):
+            v = t[t["compare"] == value]
+            y = np.full(len(x_of), np.nan)
+            y[[x_of[g] for g in v["group_id"]]] = v["share"].to_numpy(dtype=float) * 100
+            ax.plot(np.arange(len(x_of)), y, color=colour, linewidth=1.2, marker="o" if len(x_of) <= 30 else None,
+                    markersize=2.5, label=value)
+        ax.set_title("\n".join(textwrap.wrap(labels_of[theme], 30)), fontsize=9)
+    for ax in axes.flat[len(shown):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("% of sentences")
+    labels = tick_labels(groups, width=18)
+    for ax in axes.flat[max(0, len(shown) - columns):len(shown)]:
+        ax.xaxis.set_tick_params(labelbottom=True)
+        _thin_ticks(ax, labels, max_labels=6)
+        for tick in ax.get_xticklabels():
+            tick.set_fontsize(6.5)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(names)), fontsize=8, frameon=False)
+    fig.suptitle(f"Themes by {by}, {unit} by {unit} (share of that {by}'s sentences)", x=0.01, ha="left",
+                 fontweight="bold", fontsize=11)
 
 
 def source_note(fig: Figure, text: str) -> None:

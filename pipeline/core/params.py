@@ -45,6 +45,8 @@ class EvaluateParams(_Section):
 
 class TrendsParams(_Section):
     group_by: Literal["meeting", "year", "series", "speaker", "party"] = "meeting"
+    compare_by: Literal["", "series", "speaker", "party"] = ""
+    compare_top: int = Field(6, ge=1)
     top_terms: int = Field(20, ge=0)
     min_term_count: int = Field(3, ge=1)
 

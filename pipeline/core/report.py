@@ -20,6 +20,8 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from .trends import wilson_interval
+
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 CSS = """
@@ -216,6 +218,24 @@ def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapp
                       "note": f"{len(dup):,} statements repeat an earlier one exactly or nearly (MinHash estimate of "
                               f"shared word 5-grams); {left_out:,} of them are left out of the counts "
                               "(ingest.keep_duplicates)."}
+    compare = tables.get("theme_compare")
+    compared = None
+    if compare is not None and not compare.empty:
+        by = str(summary.get("compare_by") or "value")
+        pooled = compare.groupby(["compare", "theme", "theme_label"], sort=False)[
+            ["sentences_with_theme", "sentences"]].sum().reset_index()
+        values = list(dict.fromkeys(compare.sort_values(["compare"])["compare"]))
+        rows = []
+        for theme, t in pooled.groupby("theme", sort=False):
+            cells = []
+            for value in values:
+                hit = t[t["compare"] == value]
+                k, n = (int(hit["sentences_with_theme"].sum()), int(hit["sentences"].sum())) if len(hit) else (0, 0)
+                low, high = wilson_interval(k, n)
+                cells.append({"share": percent(k / n) if n else "", "k": k, "n": n, "low": percent(low),
+                              "high": percent(high)})
+            rows.append({"label": t.iloc[0]["theme_label"], "cells": cells})
+        compared = {"by": by, "values": values, "rows": rows}
     ordered = statements.assign(_date=statements["start_date"].map(_date_key)).sort_values(["_date", "path"])
     listed = ordered.head(statements_listed)
     page = _environment().get_template("report.html.j2").render(
@@ -232,7 +252,7 @@ def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapp
         actors=actors, emerging=emerging,
         candidates=candidates(tables["discovered_topics"], tables["topic_sentences"]),
         evidence=evidence_sections(tt, tables["theme_evidence"], per_cell=per_cell),
-        duplicates=duplicates,
+        duplicates=duplicates, compared=compared,
         statements=table_rows(listed, ["path", "title", "series", "start_date", "city", "status"]),
         statements_more=f"{len(statements):,}" if len(statements) > statements_listed else "",
         links=links)

@@ -7,6 +7,7 @@ missing, and returns the three tables plus one message per problem.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -161,12 +162,39 @@ def merge_metadata(given: Mapping[str, object], inferred: Mapping[str, object],
     return out
 
 
+EVENT_WINDOW_DAYS = 62
+
+
+def _day(iso: str) -> dt.date | None:
+    """The first day an ISO date, month or year string names."""
+    parts = (str(iso or "").split("-") + ["01", "01"])[:3]
+    try:
+        return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        return None
+
+
+def _near_statement(span: DateSpan, meta: Mapping[str, object]) -> bool:
+    """An event of a statement happens near the statement's own dates: a dated
+    heading years away (a press release quoting 1788, an OCR '2996') is a
+    heading, not a meeting. Without a statement date any date will do."""
+    first, last = _day(str(meta.get("start_date") or "")), _day(str(meta.get("end_date") or meta.get("start_date") or ""))
+    event = _day(span.start)
+    if first is None or event is None:
+        return True
+    last = last or first
+    if len(str(meta.get("end_date") or meta.get("start_date") or "")) == 4:
+        last = dt.date(last.year, 12, 31)
+    return (first - dt.timedelta(days=EVENT_WINDOW_DAYS)) <= event <= (last + dt.timedelta(days=EVENT_WINDOW_DAYS))
+
+
 def segment_meetings(blocks: Sequence[Block], statement_id: str, meta: Mapping[str, object],
                      ) -> tuple[list[dict], list[int]]:
     """Meetings reported by a statement and, for each block, the index of its
     meeting. m0 is the statement as a whole (opening, conclusion); each
     heading with a dated name ('Joint Regional Event - 2 December 2025')
-    opens an event; an undated heading after an event returns to m0."""
+    within two months of the statement's dates opens an event; an undated
+    heading after an event returns to m0."""
     whole = {"meeting_id": f"{statement_id}-m0", "statement_id": statement_id, "level": "statement",
              **{f: meta.get(f) for f in MEETING if f in METADATA_FIELDS}}
     meetings = [whole]
@@ -175,6 +203,8 @@ def segment_meetings(blocks: Sequence[Block], statement_id: str, meta: Mapping[s
     current = 0
     for block in blocks:
         event = _event_heading(block)
+        if event and not _near_statement(event[1], meta):
+            event = None
         if event:
             name, span = event
             ordinal = find_ordinal(name)

@@ -156,6 +156,50 @@ def theme_trends(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.Dat
     return pd.DataFrame(rows)
 
 
+COMPARE_COLUMNS = ["group_id", "label", "start_date", "order", "compare", "theme", "theme_label",
+                   "sentences_with_theme", "sentences", "share", "share_low", "share_high"]
+
+
+def compared_values(sentences: pd.DataFrame, value_of: dict[str, str], *, by: str, top: int) -> dict[str, str]:
+    """Each statement's value of the compared field, the ``top`` values with
+    the most sentences kept and the rest pooled as 'other'; a statement
+    without a value is 'no <by>'."""
+    values = sentences["statement_id"].map(value_of).fillna("").replace("", f"no {by}")
+    counts = values.value_counts()
+    keep = sorted(counts.index, key=lambda v: (-counts[v], v))[:top]
+    return {sid: (v if v in keep else "other") for sid, v in zip(sentences["statement_id"], values)}
+
+
+def theme_compare(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
+                  themes: Sequence[tuple[str, str]], *, value_of: dict[str, str], by: str, top: int = 6,
+                  ) -> pd.DataFrame:
+    """A second dimension across the groups: for each group, compared value
+    (speaker, party, series) and theme, the share of that value's sentences
+    carrying the theme, with its Wilson interval. Only combinations with
+    sentences are listed."""
+    if not by or sentences.empty:
+        return pd.DataFrame(columns=COMPARE_COLUMNS)
+    sg = sentence_groups(sentences, groups)
+    compare_of = compared_values(sg, value_of, by=by, top=top)
+    sg["compare"] = sg["statement_id"].map(compare_of)
+    tm = mentions[mentions["kind"] == "theme"][["sentence_id", "label"]].drop_duplicates()
+    tm = tm.merge(sg[["sentence_id", "group_id", "compare"]], on="sentence_id")
+    totals = sg.groupby(["group_id", "compare"]).size()
+    hits = tm.groupby(["group_id", "compare", "label"]).size()
+    table = _group_table(groups).set_index("group_id")
+    rows = []
+    for (gid, value), n in sorted(totals.items(), key=lambda kv: (table.loc[kv[0][0], "order"], kv[0][1])):
+        g = table.loc[gid]
+        for theme_id, theme_label in themes:
+            k = int(hits.get((gid, value, theme_id), 0))
+            low, high = wilson_interval(k, int(n))
+            rows.append({"group_id": gid, "label": g["label"], "start_date": g["start_date"], "order": g["order"],
+                         "compare": value, "theme": theme_id, "theme_label": theme_label,
+                         "sentences_with_theme": k, "sentences": int(n), "share": k / n,
+                         "share_low": low, "share_high": high})
+    return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+
 def theme_shares_wide(theme_trends: pd.DataFrame) -> pd.DataFrame:
     """One row per group, one share column per theme id: the shape
     `dvc plots` draws as one line per theme."""
