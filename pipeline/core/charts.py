@@ -40,8 +40,13 @@ def new_figure(width: float, height: float) -> Figure:
 
 def tick_labels(groups: pd.DataFrame, *, width: int = 32) -> list[str]:
     """'Eleventh Annual Meeting\n2025-12-01' for each group, in time order."""
-    return [f"{_shorten(label, width)}\n{date}" if date and date not in label else _shorten(label, width)
-            for label, date in zip(groups["label"].astype(str), groups["start_date"].fillna("").astype(str))]
+    return [f"{_shorten(label, width)}\n{date}" if date and date not in label and not date.startswith(label)
+            else _shorten(label, width)
+            for label, date in zip(groups["label"].astype(str), groups["start_date"].map(_text))]
+
+
+def _text(value: object) -> str:
+    return "" if pd.isna(value) else str(value)
 
 
 def _shorten(text: str, width: int) -> str:
@@ -64,6 +69,8 @@ def groups_of(theme_trends: pd.DataFrame) -> pd.DataFrame:
 
 def theme_heatmap(ax: Axes, theme_trends: pd.DataFrame, *, unit: str = "meeting") -> None:
     """Share of sentences carrying each theme, theme x group (meeting, year, ...)."""
+    if theme_trends.empty:
+        return _say_empty(ax, "No sentences to count: no statement in the corpus could be read (see statements.parquet)")
     groups = groups_of(theme_trends)
     themes = theme_trends.drop_duplicates("theme")[["theme", "theme_label"]]
     grid = theme_trends.pivot(index="theme", columns="group_id", values="share").loc[themes["theme"], groups["group_id"]]
@@ -86,12 +93,14 @@ def theme_heatmap(ax: Axes, theme_trends: pd.DataFrame, *, unit: str = "meeting"
 
 def theme_lines(fig: Figure, theme_trends: pd.DataFrame, *, columns: int = 4, unit: str = "meeting") -> None:
     """One small panel per theme: share over time with its 95% interval."""
+    if theme_trends.empty:
+        return _say_empty(fig.add_subplot(), "No sentences to count: no statement in the corpus could be read")
     groups = groups_of(theme_trends)
     themes = theme_trends.drop_duplicates("theme")[["theme", "theme_label"]].to_records(index=False)
     rows = math.ceil(len(themes) / columns)
     axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
     x = np.arange(len(groups))
-    dates = groups["start_date"].fillna("").astype(str)
+    dates = groups["start_date"].map(_text)
     labels = list(dates) if dates.ne("").all() and dates.is_unique else tick_labels(groups, width=18)
     for ax, (theme, label) in zip(axes.flat, themes):
         t = theme_trends[theme_trends["theme"] == theme].set_index("group_id").loc[groups["group_id"]]
@@ -182,10 +191,11 @@ COMPARE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4
 
 
 def theme_compare_lines(fig: Figure, compare: pd.DataFrame, *, by: str, unit: str = "meeting", columns: int = 4,
-                        themes_shown: int = 8) -> None:
+                        themes_shown: int = 8, min_sentences: int = 100) -> None:
     """Small multiples for the themes with most sentences: one line per
     compared value (party, speaker, series), share over the groups in time
-    order; a gap where a value has no sentences in a group."""
+    order; a gap where a value has fewer than ``min_sentences`` sentences in
+    a group (a share of a handful of sentences is noise; the table has it)."""
     groups = compare.drop_duplicates("group_id").sort_values("order")
     x_of = {g: i for i, g in enumerate(groups["group_id"])}
     totals = compare.groupby("theme")["sentences_with_theme"].sum()
@@ -197,7 +207,7 @@ def theme_compare_lines(fig: Figure, compare: pd.DataFrame, *, by: str, unit: st
     for ax, theme in zip(axes.flat, shown):
         t = compare[compare["theme"] == theme]
         for colour, value in zip(COMPARE_COLOURS, values):
-            v = t[t["compare"] == value]
+            v = t[(t["compare"] == value) & (t["sentences"] >= min_sentences)]
             y = np.full(len(x_of), np.nan)
             y[[x_of[g] for g in v["group_id"]]] = v["share"].to_numpy(dtype=float) * 100
             ax.plot(np.arange(len(x_of)), y, color=colour, linewidth=1.2, marker="o" if len(x_of) <= 30 else None,
@@ -214,9 +224,9 @@ def theme_compare_lines(fig: Figure, compare: pd.DataFrame, *, by: str, unit: st
         for tick in ax.get_xticklabels():
             tick.set_fontsize(6.5)
     handles, names = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncols=min(4, len(names)), fontsize=8, frameon=False)
-    fig.suptitle(f"Themes by {by}, {unit} by {unit} (share of that {by}'s sentences)", x=0.01, ha="left",
-                 fontweight="bold", fontsize=11)
+    fig.legend(handles, names, loc="outside right upper", fontsize=8, frameon=False, title=by.capitalize())
+    fig.suptitle(f"Themes by {by}, {unit} by {unit} (share of that {by}'s sentences; gaps: under "
+                 f"{min_sentences} sentences)", x=0.01, ha="left", fontweight="bold", fontsize=11)
 
 
 def source_note(fig: Figure, text: str) -> None:

@@ -61,7 +61,8 @@ def topic_tables(sentences: pd.DataFrame, weights: np.ndarray, topics: pd.DataFr
     ids = sentences["sentence_id"].tolist()
     has_topic = weights.max(axis=1) > 0 if weights.size else np.zeros(len(ids), dtype=bool)
     dominant = np.where(has_topic, weights.argmax(axis=1) if weights.size else -1, -1)
-    frame = pd.DataFrame({"sentence_id": ids, "topic": dominant}).merge(sentence_groups, on="sentence_id")
+    frame = pd.DataFrame({"sentence_id": pd.Series(ids, dtype=object), "topic": pd.Series(dominant, dtype="int64")})
+    frame = frame.merge(sentence_groups.astype({"sentence_id": object}), on="sentence_id")
     groups = sentence_groups.drop_duplicates("group_id").sort_values("order")
     totals = frame.groupby("group_id").size()
     in_topic = frame[frame["topic"] >= 0].groupby(["topic", "group_id"]).size()  # one pass, not one per cell

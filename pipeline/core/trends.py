@@ -75,7 +75,8 @@ def meeting_groups(meetings: pd.DataFrame, *, by: str = "meeting", statements: p
     m["start_date"] = m["start_date"].fillna("").astype(str)
     series = m["series"].fillna("").astype(str)
     # not .astype(str): pandas writes a missing Int64 as "<NA>" or NaN depending on its version
-    ordinal = m["ordinal"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    ordinal = pd.Series(["" if pd.isna(v) else str(int(v)) for v in m["ordinal"]], index=m.index, dtype=object)
+    series = series.astype(object)
     pooled = (m["level"] == "statement") & (series != "") & (ordinal != "")
     if by == "meeting":
         m["group_id"] = m["meeting_id"].where(~pooled, series + " " + ordinal)
@@ -153,7 +154,12 @@ def theme_trends(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.Dat
                          "mentions_per_1000_words": 1000 * n_mentions / words if words else math.nan,
                          "statements_with_theme": 0 if hits is None else hits["statement_id"].nunique(),
                          "statements": int(total["statements"])})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=THEME_TREND_COLUMNS)
+
+
+THEME_TREND_COLUMNS = ["group_id", "title", "label", "series", "start_date", "order", "theme", "theme_label",
+                       "sentences_with_theme", "sentences", "share", "share_low", "share_high", "mentions", "words",
+                       "mentions_per_1000_words", "statements_with_theme", "statements"]
 
 
 COMPARE_COLUMNS = ["group_id", "label", "start_date", "order", "compare", "theme", "theme_label",
@@ -203,8 +209,10 @@ def theme_compare(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.Da
 def theme_shares_wide(theme_trends: pd.DataFrame) -> pd.DataFrame:
     """One row per group, one share column per theme id: the shape
     `dvc plots` draws as one line per theme."""
-    wide = theme_trends.pivot(index=["order", "group_id", "label", "start_date"], columns="theme", values="share")
     themes = list(dict.fromkeys(theme_trends["theme"]))
+    if theme_trends.empty:
+        return pd.DataFrame(columns=["order", "group_id", "label", "start_date"])
+    wide = theme_trends.pivot(index=["order", "group_id", "label", "start_date"], columns="theme", values="share")
     return wide[themes].reset_index().rename_axis(columns=None)
 
 
