@@ -170,3 +170,11 @@ def test_the_fetch_stage_is_outside_the_default_run_and_agrees_with_params_and_c
 def test_every_command_beside_the_stages_has_a_help(module):
     done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and "usage:" in done.stdout
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_every_output_is_persisted_so_a_failed_run_keeps_the_previous_ones(name):
+    entries = [e for key in ("outs", "metrics") for e in STAGES[name].get(key, [])]
+    for entry in entries:
+        assert isinstance(entry, dict) and next(iter(entry.values())).get("persist") is True, \
+            f"stage {name}: {entry} is not persist: DVC would delete it before the stage runs"

@@ -227,3 +227,39 @@ def test_trends_by_year_speaker_and_party_count_every_sentence_once(tmp_path, gr
                 "party": {"Liberal Party of Australia", "Australian Labor Party"}}[group_by]
     assert set(groups["group_id"].astype(str)) == expected
     assert groups["sentences"].sum() == len(pd.read_parquet(out / "interim/sentences.parquet"))
+
+
+def test_the_manifest_wins_over_the_front_matter(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c/release.txt").write_text(FRONT, encoding="utf-8")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file,title,start_date\nrelease.txt,Curated title,2009-11-19\n", encoding="utf-8")
+    assert ingest.main(["--statements", str(tmp_path / "c"), "--manifest", str(manifest), "--out",
+                        str(tmp_path / "interim"), "--metrics", str(tmp_path / "m.json"), "--duplicates",
+                        str(tmp_path / "d.csv"), "--params", str(PARAMS)]) == 0
+    row = pd.read_parquet(tmp_path / "interim/statements.parquet").iloc[0]
+    assert (row["title"], row["title_source"]) == ("Curated title", "manifest")
+    assert (row["start_date"], row["end_date"]) == ("2009-11-19", "2009-11-18")  # and the mismatch is warned
+    assert "end date 2009-11-18 is before start date 2009-11-19" in row["reason"]
+
+
+def test_a_full_disk_is_one_line_not_a_traceback(capsys):
+    import errno
+
+    from pipeline import _stage
+
+    def stage(argv):
+        raise OSError(errno.ENOSPC, "No space left on device", "outputs/tables/theme_trends.csv")
+    with pytest.raises(SystemExit) as exit_:
+        _stage.run(stage, [])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and "\n" not in err
+    assert err.startswith("error: outputs/tables/theme_trends.csv: no space left")
+
+
+def test_a_broken_archive_is_one_line(tmp_path):
+    from pipeline import import_ungdc
+    archive = tmp_path / "ungdc.tar.xz"
+    archive.write_bytes(b"\xfd7zXZ\x00\x00" + os.urandom(200))
+    with pytest.raises(PipelineError, match="cannot unpack the archive|not a folder or a tar archive"):
+        import_ungdc.main([str(archive), "--out", str(tmp_path / "out")])

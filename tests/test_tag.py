@@ -114,3 +114,15 @@ def test_interface_handles_thousands_of_lines_in_one_process():
     out = run_interface(lines)
     assert len(out) == 3000 and out[-1]["id"] == 2999
     assert all(o["entities"][0]["id"] == "THA" for o in out)
+
+
+def test_interface_reports_invalid_utf8_and_lone_surrogates_and_tags_the_lines_after_them():
+    data = (b'{"id": 1, "text": "Viet Nam"}\n{"id": 2, "text": "bad \xff byte"}\n'
+            b'{"id": 3, "text": "x \\ud800 y"}\n{"id": 4, "text": "Lao PDR"}\n')
+    done = subprocess.run([sys.executable, "-m", "pipeline", "tag", "--params", str(PARAMS)], input=data,
+                          capture_output=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    assert [o.get("line") for o in out] == [None, 2, 3, None]
+    assert "not UTF-8" in out[1]["error"] and "surrogate" in out[2]["error"]
+    assert out[3]["entities"][0]["id"] == "LAO"
