@@ -37,8 +37,13 @@ test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest
 
 SHARED ?= ../shared
-evaluate-shared: $(STAMP)  ## score the codebook on ../shared/gold/ungdc-dev.jsonl (written to outputs/local/, never committed)
-	$(BIN)/python -m pipeline.evaluate --gold $(SHARED)/gold/ungdc-dev.jsonl --out outputs/local/evaluation-ungdc-dev.json
+evaluate-shared: $(STAMP)  ## the codebook on ../shared/gold (written to outputs/local/, never committed): dev and held-back splits
+	$(BIN)/python -m pipeline.evaluate --gold $(SHARED)/gold/ungdc-dev.jsonl --rules-written-against \
+	  --out outputs/local/evaluation-ungdc-dev.json --tables outputs/local/ungdc-dev
+	$(BIN)/python -m pipeline.evaluate --gold $(SHARED)/gold/trove-train.jsonl --gold $(SHARED)/gold/synthetic-train.jsonl \
+	  --split dev --rules-written-against --out outputs/local/evaluation-dev.json --tables outputs/local/dev
+	$(BIN)/python -m pipeline.evaluate --gold $(SHARED)/gold/trove-train.jsonl --gold $(SHARED)/gold/synthetic-train.jsonl \
+	  --split held-back --out outputs/local/evaluation-held-back.json --tables outputs/local/held-back
 
 UNGDC ?= $(SHARED)/ungdc/bali-members-2002-2024
 UNGDC_OUT := outputs/ungdc

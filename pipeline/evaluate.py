@@ -1,41 +1,70 @@
 """Stage `evaluate`: theme tagging scored against human-labelled sentences.
 
-    python -m pipeline.evaluate --gold corpus/gold/seed.jsonl [--gold other.jsonl ...]
+    python -m pipeline.evaluate                      # the gold files in params.yaml (evaluate.gold)
+    python -m pipeline.evaluate --gold other.jsonl --split held-back --out outputs/local/eval.json
+
+The metrics file holds the headline figures (micro precision, recall and F1 with 95% bootstrap intervals;
+the learned model and the combination beside the rules) and says for each file whether the codebook was
+written against it; per-theme figures and every disagreement go to two tables.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from . import _stage
-from .core.evaluate import evaluate_gold_file, load_gold
-from .core.io import json_writer, write_all
+from .core.evaluate import evaluate_gold_file, load_gold, split_of
+from .core.io import csv_writer, json_writer, write_all
 from .core.learned import ThemeModel
 from .core.nlp import tagging_pipeline
+from .core.params import GoldFile
+
+PER_THEME = ["gold_file", "tagger", "theme", "precision", "recall", "f1", "support", "tp", "fp", "fn"]
+DISAGREEMENTS = ["gold_file", "tagger", "id", "text", "gold", "predicted", "missed", "extra"]
 
 
 def main(argv: list[str] | None = None) -> int:
     p = _stage.parser(__doc__.splitlines()[0], "evaluate")
     p.add_argument("--gold", type=Path, action="append",
                    help="gold JSON Lines file (repeatable); default: evaluate.gold in params.yaml")
+    p.add_argument("--rules-written-against", action="store_true",
+                   help="the --gold files were looked at while writing the codebook (default: they were not)")
+    p.add_argument("--split", choices=["all", "dev", "held-back"], default="all",
+                   help="score only one part of each file, split by document (see core/evaluate.split_of)")
     args = p.parse_args(argv)
     params = _stage.params(args)
-    gold_files = args.gold or [Path(g) for g in params.evaluate.gold]
+    files = ([GoldFile(file=str(g), rules_written_against=args.rules_written_against) for g in args.gold]
+             if args.gold else list(params.evaluate.gold))
     nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                            trained=params.tag.trained_pipeline)
     model = ThemeModel.load(args.model) if args.model.exists() else None
     if model is None:
         _stage.log(f"evaluate: {args.model} not found: rules only, no comparison (run `dvc repro train` first)")
-    trained_on = {Path(g).resolve() for g in params.evaluate.gold}
-    report = {}
-    for path in gold_files:
-        gold = load_gold(path)
-        report[path.stem] = evaluate_gold_file(path, gold, nlp=nlp, model=model, learned=params.learned,
-                                               model_saw_it=path.resolve() in trained_on)
-        m = report[path.stem]["micro"]
-        _stage.log(f"evaluate: {path}: {len(gold)} sentences, micro P {m['precision']:.3f} R {m['recall']:.3f} "
-                   f"F1 {m['f1']:.3f}, {len(report[path.stem]['disagreements'])} disagreements")
-    write_all({args.out: json_writer(report)})
+    trained_on = {Path(g.file).resolve() for g in params.evaluate.gold}
+    headlines, themes, disagreements = {}, [], []
+    for entry in files:
+        path = Path(entry.file)
+        gold = [r for r in load_gold(path) if args.split == "all" or split_of(r) == args.split]
+        name = path.stem if args.split == "all" else f"{path.stem} ({args.split})"
+        headline, theme_rows, disagreement_rows = evaluate_gold_file(
+            name, gold, nlp=nlp, model=model, learned=params.learned, model_saw_it=path.resolve() in trained_on,
+            rules_written_against=entry.rules_written_against, resamples=params.evaluate.bootstrap)
+        headlines[name] = headline
+        themes += theme_rows
+        disagreements += disagreement_rows
+        _stage.log(f"evaluate: {name}: {len(gold)} sentences, micro P {headline['precision']:.3f} "
+                   f"R {headline['recall']:.3f} F1 {headline['f1']:.3f} (95% {headline['f1_95'][0]:.3f}-"
+                   f"{headline['f1_95'][1]:.3f}){'' if not entry.rules_written_against else ', rules written against it'}")
+    held_out = {n: h for n, h in headlines.items() if not h["rules_written_against"]}
+    metrics = {"held_out": held_out or "none: every gold file here was looked at while writing the codebook, so "
+                                        "these figures are optimistic; add a held-out file to evaluate.gold",
+               "written_against": {n: h for n, h in headlines.items() if h["rules_written_against"]}}
+    write_all({args.out: json_writer(metrics),
+               args.tables / "evaluation_per_theme.csv": csv_writer(pd.DataFrame(themes, columns=PER_THEME)),
+               args.tables / "evaluation_disagreements.csv": csv_writer(pd.DataFrame(disagreements,
+                                                                                    columns=DISAGREEMENTS))})
     return 0
 
 

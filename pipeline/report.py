@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     statements_path = args.interim / "statements.parquet"
     needed = [args.tables / f"{t}.csv" for t in TABLES] + [args.figures / f"{f}.svg" for f in FIGURES
                                                           if f not in DRAWN_WHEN_DATA]
-    for path in needed + [args.summary, statements_path]:
+    for path in needed + [args.summary, args.evaluation, statements_path]:
         if not path.exists():
             raise PipelineError(f"{path}: not found: run the earlier stages first (`dvc repro`)")
     read = lambda path: pd.read_csv(path, keep_default_na=False, na_values=[""])  # noqa: E731
@@ -46,10 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     links = {name: link_from(args.out, args.tables / f"{name}.csv")
              for name in ("theme_evidence", "discovered_topics", "actor_themes", "theme_compare")}
     links["statements"] = link_from(args.out, statements_path)
+    links["evaluation_per_theme"] = link_from(args.out, args.tables / "evaluation_per_theme.csv")
     links.update({f"{name}.{fmt}": link_from(args.out, args.figures / f"{name}.{fmt}")
                   for name in figures for fmt in ("png", "svg")})
     page = build_report(title=params.title, corpus_note=params.corpus_note, summary=summary, tables=tables,
-                        statements=statements, figures=figures, links=links, per_cell=params.evidence_per_cell)
+                        statements=statements, figures=figures, links=links, per_cell=params.evidence_per_cell,
+                        evaluation=json.loads(args.evaluation.read_text(encoding="utf-8")))
     write_all({args.out: text_writer(page)})
     _stage.log(f"report: {args.out} ({len(page) / 1e6:.1f} MB)")
     return 0

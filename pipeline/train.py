@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--gold", type=Path, action="append", help="gold JSON Lines (repeatable); default: evaluate.gold")
     args = p.parse_args(argv)
     params = _stage.params(args)
-    gold_files = args.gold or [Path(g) for g in params.evaluate.gold]
+    gold_files = args.gold or [Path(g.file) for g in params.evaluate.gold]
     book = load_codebook(args.codebook)
     gold = [row for path in gold_files for row in load_gold(path)]
     texts, labels = training_set(book, gold)

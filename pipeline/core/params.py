@@ -39,8 +39,15 @@ class TagParams(_Section):
     cache_dir: str = ".cache/tag"
 
 
+class GoldFile(_Section):
+    file: str
+    rules_written_against: bool  # was the codebook written or tuned while looking at this file?
+
+
 class EvaluateParams(_Section):
-    gold: list[str] = Field(default_factory=lambda: ["corpus/gold/seed.jsonl"])
+    gold: list[GoldFile] = Field(default_factory=lambda: [GoldFile(file="corpus/gold/seed.jsonl",
+                                                                   rules_written_against=True)])
+    bootstrap: int = Field(1000, ge=100)  # resamples for the 95% intervals of the headline figures
 
 
 class TrendsParams(_Section):

@@ -177,13 +177,29 @@ def candidates(topics: pd.DataFrame, examples: pd.DataFrame) -> list[dict] | Non
             for t in chosen.itertuples()]
 
 
+def trust_rows(evaluation: Mapping) -> dict:
+    """The evaluate stage's headline figures as table rows: held-out files
+    first; files the codebook was written against flagged."""
+    rows = []
+    for kind, judged in (("held_out", "held out"), ("written_against", "codebook written against it")):
+        files = evaluation.get(kind)
+        for name, h in (files.items() if isinstance(files, Mapping) else []):
+            rows.append({"file": name, "judged": judged, "sentences": f"{h['sentences']:,}",
+                         "precision": f"{h['precision']:.2f}", "recall": f"{h['recall']:.2f}",
+                         "f1": f"{h['f1']:.2f} ({h['f1_95'][0]:.2f}\u2013{h['f1_95'][1]:.2f})",
+                         "model_f1": f"{h['model_f1']:.2f}" if "model_f1" in h else "",
+                         "combined_f1": f"{h['combined_f1']:.2f}" if "combined_f1" in h else ""})
+    held = evaluation.get("held_out")
+    return {"rows": rows, "note": held if isinstance(held, str) else ""}
+
+
 def _date_key(value: object) -> str:
     return text(value) or "\uffff"  # undated last
 
 
 def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapping[str, pd.DataFrame],
                  statements: pd.DataFrame, figures: Mapping[str, tuple[str, str]], links: Mapping[str, str],
-                 per_cell: int = 20, statements_listed: int = 60) -> str:
+                 per_cell: int = 20, statements_listed: int = 60, evaluation: Mapping | None = None) -> str:
     """The whole page. ``figures`` maps a name to (caption, SVG markup);
     ``links`` maps each linked file (theme_evidence, discovered_topics,
     actor_themes, statements, and each figure's png and svg as
@@ -252,7 +268,7 @@ def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapp
         actors=actors, emerging=emerging,
         candidates=candidates(tables["discovered_topics"], tables["topic_sentences"]),
         evidence=evidence_sections(tt, tables["theme_evidence"], per_cell=per_cell),
-        duplicates=duplicates, compared=compared,
+        duplicates=duplicates, compared=compared, trust=trust_rows(evaluation or {}),
         statements=table_rows(listed, ["path", "title", "series", "start_date", "city", "status"]),
         statements_more=f"{len(statements):,}" if len(statements) > statements_listed else "",
         links=links)

@@ -30,7 +30,7 @@ def page() -> str:
     statements = pd.DataFrame([{"path": "a.txt", "title": "<b>A</b>", "series": "", "start_date": None, "city": "",
                                 "status": "ok"}])
     links = {"theme_evidence": "tables/theme_evidence.csv", "discovered_topics": "tables/discovered_topics.csv",
-             "theme_compare": "tables/theme_compare.csv",
+             "theme_compare": "tables/theme_compare.csv", "evaluation_per_theme": "tables/evaluation_per_theme.csv",
              "actor_themes": "tables/actor_themes.csv", "statements": "interim/statements.parquet"}
     return build_report(title="Themes & <meetings>", corpus_note="Note", summary={"sentences": 4, "group_by": "meeting"},
                         tables=tables(), statements=statements, figures={}, links=links)

@@ -54,10 +54,10 @@ def test_run_corpus_overrides_read_numbers_and_keep_text_with_colons():
     from pipeline.run_corpus import apply_overrides
     params = apply_overrides(Params(), [
         "trends.top_terms=5", "report.title=UN speeches: themes across sessions", "tag.cache_dir=",
-        "evaluate.gold=[a.jsonl, b.jsonl]"])
+        "evaluate.gold=[{file: a.jsonl, rules_written_against: false}]"])
     assert params.trends.top_terms == 5
     assert params.report.title == "UN speeches: themes across sessions"
-    assert params.tag.cache_dir == "" and params.evaluate.gold == ["a.jsonl", "b.jsonl"]
+    assert params.tag.cache_dir == "" and params.evaluate.gold[0].file == "a.jsonl"
 
 
 @pytest.mark.parametrize("assignment, field", [("trends.top_terms=many", "trends.top_terms"),
