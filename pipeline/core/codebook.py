@@ -112,6 +112,44 @@ def _pattern_list(path: Path, where: str, value) -> tuple:
     return tuple(item if isinstance(item, str) else tuple(item) for item in value)
 
 
+def load_lexicons(path: Path, raw) -> dict[str, list]:
+    """Named word lists (``lexicons:`` at the top of the codebook), each a
+    list of phrases or token patterns that rules include as ``@name``: a
+    concept extended in one place reaches every rule that uses it."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise PipelineError(f"{path}: 'lexicons' must map names to lists of phrases")
+    out = {}
+    for name, items in raw.items():
+        where = f"lexicon {name}"
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise codebook_error(path, where, "needs a name of lower-case letters, digits and underscores")
+        if any(isinstance(i, str) and i.startswith("@") for i in items or []):
+            raise codebook_error(path, where, "a lexicon lists phrases, not other lexicons")
+        _pattern_list(path, where, items)
+        if not items:
+            raise codebook_error(path, where, "needs at least one phrase")
+        out[name] = list(items)
+    return out
+
+
+def expand_lexicons(path: Path, where: str, value, lexicons: dict[str, list]):
+    """A pattern list with each '@name' replaced by that lexicon's phrases."""
+    if not isinstance(value, list):
+        return value
+    out = []
+    for item in value:
+        if isinstance(item, str) and item.startswith("@"):
+            if item[1:] not in lexicons:
+                raise codebook_error(path, where, f"unknown lexicon {item!r}: define it under 'lexicons:' "
+                                                  f"(known: {', '.join(sorted(lexicons)) or 'none'})")
+            out += lexicons[item[1:]]
+        else:
+            out.append(item)
+    return out
+
+
 def load_codebook(path: Path) -> Codebook:
     """Read and validate the codebook's structure (patterns are checked when
     compiled, examples when run: see :func:`check_examples`)."""
@@ -121,9 +159,10 @@ def load_codebook(path: Path) -> Codebook:
         raise PipelineError(f"{path}: cannot read the codebook: {err}") from err
     if not isinstance(data, dict) or not isinstance(data.get("themes"), list):
         raise PipelineError(f"{path}: the codebook needs a top-level 'themes:' list")
-    unknown_top = set(data) - {"themes", "version"}
+    unknown_top = set(data) - {"themes", "version", "lexicons"}
     if unknown_top:
         raise PipelineError(f"{path}: unknown top-level key {sorted(unknown_top)[0]!r}")
+    lexicons = load_lexicons(path, data.get("lexicons"))
     book = Codebook(path)
     seen: set[str] = set()
     for n, raw in enumerate(data["themes"], start=1):
@@ -150,7 +189,9 @@ def load_codebook(path: Path) -> Codebook:
             unknown = set(rule) - RULE_KEYS
             if unknown:
                 raise codebook_error(path, f"{rwhere}, field {sorted(unknown)[0]!r}", f"unknown key; use {sorted(RULE_KEYS)}")
-            fields = {f: _pattern_list(path, f"{rwhere}, field '{f}'", rule.get(f)) for f in PATTERN_FIELDS}
+            fields = {f: _pattern_list(path, f"{rwhere}, field '{f}'",
+                                       expand_lexicons(path, f"{rwhere}, field '{f}'", rule.get(f), lexicons))
+                      for f in PATTERN_FIELDS}
             if not fields["patterns"]:
                 raise codebook_error(path, f"{rwhere}, field 'patterns'", "needs at least one pattern")
             rules.append(Rule(f"{tid}.{rid}", **fields))

@@ -246,14 +246,16 @@ class ThemeTagger:
         for key, start, end in self._matches(doc):
             rule_id, fld = key.split("|")
             hits[(bisect.bisect_right(sent_starts, start), rule_id)][fld].append((start, end))
-        names = [(e.start, e.end) for e in doc.ents if e.label_ == "ORG"]
+        # the name of an organisation, forum, working group, meeting or title is no evidence of its theme
+        names = [(e.start, e.end) for e in doc.ents if e.label_ == "ORG"] + (forum_names(doc) if hits else [])
         spans: list[Span] = []
         for (_, rule_id), found in hits.items():
+            for fld in ("patterns", "requires"):
+                found[fld] = [(s, e) for s, e in found[fld] if not any(ns <= s and e <= ne for ns, ne in names)]
             if not found["patterns"] or (self.rules[rule_id][1].requires and not found["requires"]) or found["unless"]:
                 continue
             theme = self.rules[rule_id][0]
-            vetoes = found["exclude"]  # and an organisation's name is no evidence of its theme:
-            found["patterns"] = [(s, e) for s, e in found["patterns"] if not any(ns <= s and e <= ne for ns, ne in names)]
+            vetoes = found["exclude"]
             for start, end in _longest(found["patterns"]):
                 if not any(s < end and start < e for s, e in vetoes):
                     spans.append(Span(doc, start, end, label=theme.id, kb_id=rule_id, span_id=theme.parent))
@@ -261,6 +263,30 @@ class ThemeTagger:
                         spans.append(Span(doc, start, end, label=theme.parent, kb_id=f"via {theme.id}"))
         doc.spans["themes"] = SpanGroup(doc, name="themes", spans=_dedupe(spans))
         return doc
+
+
+# "Working Group on Trafficking in Persons", "Ambassador for People Smuggling and Human Trafficking Issues",
+# "Bali Process on People Smuggling, Trafficking in Persons and Related Transnational Crime": a head word of a
+# forum, body or title, then on/for/against/to and words in title case (lower-case prose is never a name)
+_NAME_HEAD = (r"Working\s+Group|Conference|Workshop|Symposium|Forum|Dialogue|Consultation|Ambassador|Taskforce|"
+              r"Task\s+Force|Initiative|Process|Summit|Meeting|Group|Committee|Commission|Council|Office|Unit|"
+              r"Centre|Center|Network|Alliance|Partnership|Programme|Program|Project|Fund|Secretariat|"
+              r"Rapporteur|Coordinator|Action|Day|Week|Campaign|Institute|Agency|Service|Command|Department|Ministry")
+_TITLE_WORD = r"(?:[A-Z][\w'’\-]*)"
+_FORUM_NAME = re.compile(
+    rf"(?:\b{_TITLE_WORD}\s+){{0,8}}\b(?:{_NAME_HEAD})\s+(?:on|for|against|to\s+Combat|to\s+End|of)\s+"
+    rf"(?:the\s+)?{_TITLE_WORD}(?:(?:\s*,\s*|\s+(?:and|of|in|the|&|on|for|against|to)\s+|\s+|-){_TITLE_WORD})*")
+
+
+def forum_names(doc: Doc) -> list[tuple[int, int]]:
+    """Token ranges of names of forums, bodies and titles written in title case."""
+    text = doc.text
+    out = []
+    for m in _FORUM_NAME.finditer(text):
+        span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+        if span is not None:
+            out.append((span.start, span.end))
+    return out
 
 
 def _longest(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -136,3 +136,40 @@ def test_a_wildcard_stands_for_exactly_one_word_and_word_lists_ignore_case(tmp_p
     assert evidence("We seek redress") == []
     assert evidence("We seek redress now.") == ["redress now"]
     assert evidence("Grievances were heard.") == ["Grievances"]
+
+
+def write_codebook(tmp_path, text: str):
+    path = tmp_path / "codebook.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_lexicon_named_in_a_rule_brings_all_its_phrases(tmp_path):
+    from pipeline.core.codebook import load_codebook as load
+    book = load(write_codebook(tmp_path, "lexicons:\n  sea: [trawler, deckhand]\nthemes:\n  - id: t\n    label: T\n"
+                                         "    rules:\n      - patterns: ['@sea', crew]\n"))
+    assert book.themes[0].rules[0].patterns == ("trawler", "deckhand", "crew")
+
+
+def test_an_unknown_lexicon_is_one_error_naming_the_known_ones(tmp_path):
+    from pipeline.core.codebook import load_codebook as load
+    from pipeline.core.errors import PipelineError
+    path = write_codebook(tmp_path, "lexicons:\n  sea: [trawler]\nthemes:\n  - id: t\n    label: T\n"
+                                    "    rules:\n      - patterns: ['@ocean']\n")
+    with pytest.raises(PipelineError, match=r"unknown lexicon '@ocean'.*known: sea"):
+        load(path)
+
+
+@pytest.mark.parametrize("text", [
+    "The Working Group on Trafficking in Persons met in Bangkok.",
+    "The Bali Process on People Smuggling, Trafficking in Persons and Related Transnational Crime hosted a meeting.",
+    "Australia's Ambassador for People Smuggling and Human Trafficking Issues opened the workshop.",
+    "The Senior Officials' Meeting of the Coordinated Mekong Ministerial Initiative against Trafficking met.",
+])
+def test_names_of_forums_bodies_and_titles_are_not_evidence_of_a_theme(tagger, text):
+    assert sentence_themes(tagger(text)) == set()
+
+
+def test_a_forum_name_does_not_hide_the_theme_the_rest_of_the_sentence_names(tagger):
+    doc = tagger("The Working Group on Trafficking in Persons discussed scam centres and victims of trafficking.")
+    assert {"scam_centres", "trafficking"} <= sentence_themes(doc)
