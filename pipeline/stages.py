@@ -85,18 +85,20 @@ def stages(L: Layout = Layout()) -> list[Stage]:
               published=[L.table("duplicates")], metrics=[L.metric("ingest")],
               params=["ingest.header_min_share", "ingest.heading_max_words", "ingest.near_duplicate_threshold",
                       "ingest.keep_duplicates"]),
+        Stage("train", "Train the learned sentence tagger (TF-IDF + logistic regression per theme) on the codebook "
+                       "examples and gold.",
+              flags={"--codebook": L.codebook, "--gazetteer": L.gazetteer, "--cities": L.cities, "--out": L.model},
+              deps=[L.codebook, L.gazetteer, L.cities, L.gold], outs=[L.model],
+              params=["evaluate.gold", "tag.trained_pipeline", "learned.threshold", "learned.c", "learned.folds",
+                      "learned.join_min_precision"]),
         Stage("tag", "Split sentences; tag states, organisations, people, places, dates and codebook themes; "
                      "extract attendance lists.",
               flags={"--interim": L.interim, "--gazetteer": L.gazetteer, "--cities": L.cities,
-                     "--codebook": L.codebook, "--tables": L.tables, "--metrics": L.metric("tag")},
-              deps=[L.interim_table("statements"), L.interim_table("paragraphs"), L.gazetteer, L.cities, L.codebook],
+                     "--codebook": L.codebook, "--model": L.model, "--tables": L.tables, "--metrics": L.metric("tag")},
+              deps=[L.interim_table("statements"), L.interim_table("paragraphs"), L.gazetteer, L.cities, L.codebook,
+                    L.model],
               outs=tagged, published=[L.table(n) for n in ("attendance", "attendance_checks", "people")],
               metrics=[L.metric("tag")], params=["tag.trained_pipeline"]),
-        Stage("train", "Train the learned sentence tagger (TF-IDF + logistic regression per theme) on the codebook "
-                       "examples and gold.",
-              flags={"--codebook": L.codebook, "--out": L.model},
-              deps=[L.codebook, L.gold], outs=[L.model],
-              params=["evaluate.gold", "learned.threshold", "learned.c"]),
         Stage("evaluate", "Score theme tagging against each gold file in params (precision, recall, F1 per theme); "
                           "rules, model, both.",
               flags={"--gazetteer": L.gazetteer, "--cities": L.cities, "--codebook": L.codebook, "--model": L.model,

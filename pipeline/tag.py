@@ -18,6 +18,7 @@ from . import _stage
 from .core import records
 from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
+from .core.learned import ThemeModel, model_mentions
 from .core.nlp import tagging_pipeline
 from .core.params import TagParams
 from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE, frame
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     cache = make_cache(args, params)
     total, tasks = read_tasks(args.interim / "statements.parquet", args.interim / "paragraphs.parquet")
     names = {a.id: a.name for a in load_actors(args.gazetteer)}
+    model = ThemeModel.load(args.model) if args.model.exists() else None
+    parents = {t.id: t.parent for t in nlp.get_pipe("bali_themes").codebook.themes}
+    joined = model is not None and bool(model.joined)
     sentences = ParquetStream(args.interim / "sentences.parquet", records.arrow_schema(SENTENCE, records.SENTENCE_SCHEMA_TYPES))
     mentions = ParquetStream(args.interim / "mentions.parquet", records.arrow_schema(MENTION, records.MENTION_SCHEMA_TYPES))
     people, attendance, checks = [], [], []
@@ -52,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         results = tag_tasks(tasks, nlp=nlp, names=names, cache=cache, n_process=params.n_process,
                             counts=counts)
         for rows in _stage.progress(results, desc="tag", unit="statement", total=total):
+            if joined:  # applied after the cache: a retrained model never meets stale cached rows
+                rows.mentions += model_mentions(model, rows.sentences, rows.mentions, parents)
             sentences.extend(rows.sentences)
             mentions.extend(rows.mentions)
             kinds.update(m["kind"] for m in rows.mentions)

@@ -1,32 +1,57 @@
 """Stage `train`: the learned sentence tagger (TF-IDF + logistic regression per theme) from the codebook's examples and the gold files.
 
     python -m pipeline.train --codebook corpus/codebook.yaml --out outputs/models/theme_model.joblib
+
+Then, on held-out folds of the gold files (split by document), each theme's probabilities are calibrated
+(Platt scaling) and the model is *joined* to the rules for the themes where adding its tags raises that
+theme's F1 and keeps precision at or above learned.join_min_precision; the tag stage uses it for those only.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from . import _stage
 from .core.codebook import load_codebook
-from .core.evaluate import load_gold
+from .core.evaluate import document_of, load_gold, split_of
 from .core.io import write_all
-from .core.learned import ThemeModel, training_set
+from .core.learned import ThemeModel, choose_joins, fit_platt, out_of_fold, platt, training_set
+from .core.nlp import tagging_pipeline
+from .core.themes import sentence_themes
 
 
 def main(argv: list[str] | None = None) -> int:
     p = _stage.parser(__doc__.splitlines()[0], "train")
     p.add_argument("--gold", type=Path, action="append", help="gold JSON Lines (repeatable); default: evaluate.gold")
+    p.add_argument("--split", choices=["all", "dev", "held-back"], default="all",
+                   help="train on one part of each --gold file only (see core/evaluate.split_of)")
     args = p.parse_args(argv)
     params = _stage.params(args)
     gold_files = args.gold or [Path(g.file) for g in params.evaluate.gold]
     book = load_codebook(args.codebook)
-    gold = [row for path in gold_files for row in load_gold(path)]
+    gold = [row for path in gold_files for row in load_gold(path) if args.split == "all" or split_of(row) == args.split]
     texts, labels = training_set(book, gold)
     model = ThemeModel(book.ids(), threshold=params.learned.threshold, c=params.learned.c).fit(texts, labels)
+    if gold:
+        nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
+                               trained=params.tag.trained_pipeline)
+        rules = [sentence_themes(doc) for doc in nlp.pipe(r["text"] for r in gold)]
+        raw, themes = out_of_fold(book, gold, book.ids(), groups=[document_of(r) for r in gold],
+                                  folds=params.learned.folds, c=params.learned.c)
+        calibrated = raw.copy()
+        for j, theme in enumerate(themes):
+            fitted = fit_platt(raw[:, j], np.array([theme in r["themes"] for r in gold], dtype=int))
+            if fitted is not None and theme in model.learned:
+                model.calibration[theme] = (round(fitted[0], 6), round(fitted[1], 6))
+                calibrated[:, j] = platt(raw[:, j], *fitted)
+        model.joined = choose_joins(gold, rules, calibrated, themes, min_precision=params.learned.join_min_precision)
+        model.joined = {t: cut for t, cut in model.joined.items() if t in model.learned}
     write_all({args.out: model.save})
-    _stage.log(f"train: {len(texts)} sentences ({len(gold)} from gold files), {len(model.learned)} themes learned "
-               f"-> {args.out}")
+    joined = ", ".join(f"{t} (p >= {cut:.2f})" for t, cut in sorted(model.joined.items())) or "none"
+    _stage.log(f"train: {len(texts)} sentences ({len(gold)} from gold files), {len(model.learned)} themes learned; "
+               f"joined to the rules: {joined} -> {args.out}")
     return 0
 
 

@@ -129,3 +129,22 @@ def test_a_bug_planted_in_any_tagging_module_is_never_hidden_by_a_warm_cache(cor
     assert planted != source
     tagstream.write_text(planted, encoding="utf-8")
     assert mentions_after_tagging() == 0
+
+
+def test_a_model_joined_to_the_rules_adds_its_sentence_tags_after_the_cache(corpus, capsys):
+    from pipeline.core.codebook import load_codebook
+    from pipeline.core.learned import ThemeModel, training_set
+    book = load_codebook(ROOT / "corpus/codebook.yaml")
+    model = ThemeModel(book.ids()).fit(*training_set(book))
+    model.joined = {"fishing": 0.0}  # every sentence passes: the test is about the wiring, not the model
+    model.save(corpus / "model.joblib")
+    params = write_params(corpus)
+    run(corpus, params, capsys)  # warms the cache without the model
+    assert tag.main(["--interim", str(corpus / "out/interim"), "--tables", str(corpus / "out/tables"),
+                     "--metrics", str(corpus / "out/tag.json"), "--model", str(corpus / "model.joblib"),
+                     "--params", str(params)]) == 0
+    mentions = pd.read_parquet(corpus / "out/interim/mentions.parquet")
+    sentences = pd.read_parquet(corpus / "out/interim/sentences.parquet")
+    by_model = mentions[mentions["source"].str.startswith("learned model")]
+    ruled = set(mentions.loc[(mentions["label"] == "fishing") & ~mentions.index.isin(by_model.index), "sentence_id"])
+    assert set(by_model["sentence_id"]) == set(sentences["sentence_id"]) - ruled

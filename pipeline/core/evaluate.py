@@ -149,7 +149,9 @@ def evaluate_gold_file(name: str, gold: Sequence[dict], *, nlp, model, learned, 
             texts = [r["text"] for r in gold]
             judged_by = "held-out file"
             by_model = model.predict(texts, threshold=learned.threshold)
-            confident = model.predict(texts, threshold=learned.combine_threshold)
+            # what the tag stage does: the rules, plus the model for the themes joined at training
+            confident = [set(found) for found in model.joined_themes(texts)] if model.joined else \
+                model.predict(texts, threshold=learned.combine_threshold)
         predictions["model"] = by_model
         predictions["combined"] = combine(predictions["rules"], confident)
     headline: dict = {"sentences": len(gold), "rules_written_against": rules_written_against}

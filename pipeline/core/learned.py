@@ -50,6 +50,8 @@ class ThemeModel:
     def __init__(self, themes: Sequence[str], *, threshold: float = 0.5, c: float = 4.0) -> None:
         self.themes = list(themes)
         self.threshold = threshold
+        self.calibration: dict[str, tuple[float, float]] = {}  # theme -> Platt (a, b) fitted on held-out folds
+        self.joined: dict[str, float] = {}  # themes the model adds to the rules' tags, with their thresholds
         self.binarizer = MultiLabelBinarizer(classes=self.themes)
         self.pipeline = make_pipeline(
             TfidfVectorizer(preprocessor=lemma_text, ngram_range=(1, 2), sublinear_tf=True, min_df=1),
@@ -68,9 +70,28 @@ class ThemeModel:
         vars(self.pipeline[0]).pop("_stop_words_id", None)
         return self
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+    def raw_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, len(self.learned)))
         with threadpool_limits(1):
             return self.pipeline.predict_proba(list(texts))
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Per learned theme, calibrated where a calibration was fitted."""
+        probs = self.raw_probabilities(texts)
+        for j, theme in enumerate(self.learned):
+            if theme in self.calibration:
+                probs[:, j] = platt(probs[:, j], *self.calibration[theme])
+        return probs
+
+    def joined_themes(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """For each text, the joined themes the model is sure enough of, with their probabilities."""
+        if not self.joined or not texts:
+            return [{} for _ in texts]
+        probs = self.probabilities(texts)
+        column = {t: j for j, t in enumerate(self.learned)}
+        return [{t: round(float(row[column[t]]), 3) for t, cut in self.joined.items() if row[column[t]] >= cut}
+                for row in probs]
 
     def predict(self, texts: Sequence[str], *, threshold: float | None = None) -> list[set[str]]:
         cut = self.threshold if threshold is None else threshold
@@ -111,3 +132,89 @@ def cross_validated(book: Codebook, gold: Sequence[dict], themes: Sequence[str],
                                       model.predict(held_out, threshold=combine_threshold)):
             model_pred[i], confident[i] = predicted, sure
     return {"model": model_pred, "confident": confident}
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def platt(p: np.ndarray, a: float, b: float) -> np.ndarray:
+    return 1 / (1 + np.exp(-(a * _logit(p) + b)))
+
+
+def fit_platt(p: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+    """Platt scaling of held-out probabilities (None when a theme has too few
+    positives or negatives to fit one)."""
+    if y.sum() < 3 or (1 - y).sum() < 3:
+        return None
+    model = LogisticRegression(C=1.0, solver="lbfgs").fit(_logit(p).reshape(-1, 1), y)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def out_of_fold(book: Codebook, gold: Sequence[dict], themes: Sequence[str], *, groups: Sequence[str],
+                folds: int = 5, c: float = 4.0) -> tuple[np.ndarray, list[str]]:
+    """Raw probabilities for every gold row from models that did not see its
+    document (GroupKFold), and the themes they cover (columns)."""
+    from sklearn.model_selection import GroupKFold
+    n = len(gold)
+    out = np.zeros((n, len(themes)))
+    folds = max(2, min(folds, len(set(groups))))
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(np.arange(n), groups=list(groups)):
+        texts, labels = training_set(book, [gold[i] for i in train_idx])
+        model = ThemeModel(themes, c=c).fit(texts, labels)
+        probs = model.raw_probabilities([gold[i]["text"] for i in test_idx])
+        for j, theme in enumerate(model.learned):
+            out[test_idx, themes.index(theme)] = probs[:, j]
+    return out, list(themes)
+
+
+def choose_joins(gold: Sequence[dict], rules: Sequence[set[str]], probs: np.ndarray, themes: Sequence[str], *,
+                 min_precision: float = 0.9, grid: Sequence[float] = tuple(np.round(np.arange(0.5, 0.96, 0.05), 2)),
+                 ) -> dict[str, float]:
+    """Themes where adding the model's tags (at the best threshold on the
+    held-out probabilities) raises that theme's F1 over the rules alone while
+    precision stays at or above ``min_precision``; with their thresholds."""
+    def f1(tp: int, fp: int, fn: int) -> tuple[float, float]:
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, (2 * p * r / (p + r) if p + r else 0.0)
+
+    joins = {}
+    for j, theme in enumerate(themes):
+        want = np.array([theme in r["themes"] for r in gold])
+        by_rules = np.array([theme in r for r in rules])
+        if not want.any():
+            continue
+        _, base = f1(int((want & by_rules).sum()), int((~want & by_rules).sum()), int((want & ~by_rules).sum()))
+        best = None
+        for cut in grid:
+            got = by_rules | (probs[:, j] >= cut)
+            precision, score = f1(int((want & got).sum()), int((~want & got).sum()), int((want & ~got).sum()))
+            # ties go to the higher cut: the same held-out F1 with fewer chances to be wrong on new text
+            if precision >= min_precision and score > base and (best is None or score >= best[1]):
+                best = (float(cut), score)
+        if best is not None:
+            joins[theme] = best[0]
+    return joins
+
+
+def model_mentions(model: ThemeModel, sentences: Sequence[dict], mentions: Sequence[dict],
+                   parents: dict[str, str]) -> list[dict]:
+    """Theme mentions the learned model adds for its joined themes: one per
+    sentence it is sure of and the rules did not already tag with that theme;
+    the evidence is the whole sentence and the source names the probability."""
+    if not model.joined or not sentences:
+        return []
+    have = {(m["sentence_id"], m["label"]) for m in mentions if m["kind"] == "theme"}
+    out = []
+    for sentence, found in zip(sentences, model.joined_themes([s["text"] for s in sentences])):
+        for theme, p in sorted(found.items()):
+            if (sentence["sentence_id"], theme) in have:
+                continue
+            out.append({"sentence_id": sentence["sentence_id"], "statement_id": sentence["statement_id"],
+                        "meeting_id": sentence["meeting_id"], "kind": "theme", "label": theme,
+                        "canonical_id": theme, "entity_kind": parents.get(theme, ""), "in_gazetteer": False,
+                        "start": 0, "end": len(sentence["text"]), "text": sentence["text"],
+                        "source": f"learned model p={p:.2f}"})
+    return out

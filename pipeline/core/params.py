@@ -63,6 +63,7 @@ class LearnedParams(_Section):
     combine_threshold: float = Field(0.8, gt=0, lt=1)
     c: float = Field(4.0, gt=0)
     folds: int = Field(5, ge=2)
+    join_min_precision: float = Field(0.9, gt=0, le=1)  # a theme joins the rules only at this held-out precision
 
 
 class DiscoverParams(_Section):

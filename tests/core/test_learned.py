@@ -48,3 +48,40 @@ def test_compare_keeps_the_best_f1_that_loses_no_precision():
     result = compare(gold, ["t"], by="test", rules=rules, model=model, combined=combined)
     assert result["keep"] == "combined"
     assert compare(gold, ["t"], by="test", rules=rules, model=model, combined=rules)["keep"] == "rules"
+
+
+def test_a_theme_joins_the_rules_only_where_held_out_f1_rises_at_high_precision():
+    import numpy as np
+
+    from pipeline.core.learned import choose_joins
+    gold = [{"themes": ["fishing"]}] * 6 + [{"themes": []}] * 6 + [{"themes": ["remedy"]}] * 4 + [{"themes": []}] * 4
+    rules = [{"fishing"}] * 2 + [set()] * 18  # the rules find 2 of 6 fishing sentences and no remedy
+    probs = np.zeros((20, 2))
+    probs[:6, 0] = 0.9  # the model is sure of every fishing sentence and of none of the others
+    probs[12:20, 1] = 0.8  # ... but as sure of the 4 remedy sentences as of the 4 without it: precision 0.5
+    assert choose_joins(gold, rules, probs, ["fishing", "remedy"], min_precision=0.9) == {"fishing": 0.9}
+
+
+def test_platt_scaling_keeps_the_order_of_probabilities():
+    import numpy as np
+
+    from pipeline.core.learned import fit_platt, platt
+    p = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8, 0.9, 0.4])
+    y = np.array([0, 0, 0, 1, 1, 1, 1, 0])
+    a, b = fit_platt(p, y)
+    assert list(np.argsort(platt(p, a, b))) == list(np.argsort(p))
+    assert fit_platt(p[:4], y[:4]) is None  # too few positives to fit
+
+
+def test_the_model_adds_a_sentence_level_mention_only_for_joined_themes_the_rules_missed():
+    from pipeline.core.learned import model_mentions
+    book = load_codebook(ROOT / "corpus/codebook.yaml")
+    texts, labels = training_set(book)
+    model = ThemeModel(book.ids()).fit(texts, labels)
+    model.joined = {"fishing": 0.0}  # every sentence passes the cut: what matters here is which are added
+    sentences = [{"sentence_id": f"s{i}", "statement_id": "x", "meeting_id": "x-m0", "text": t}
+                 for i, t in enumerate(["Crews were held at sea for months.", "Fishers were enslaved."])]
+    rules = [{"sentence_id": "s1", "kind": "theme", "label": "fishing"}]
+    added = model_mentions(model, sentences, rules, {"fishing": ""})
+    assert [(m["sentence_id"], m["label"]) for m in added] == [("s0", "fishing")]
+    assert added[0]["text"] == sentences[0]["text"] and added[0]["source"].startswith("learned model p=")
