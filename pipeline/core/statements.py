@@ -321,20 +321,31 @@ def _shingles(text: str, size: int = 5) -> set[bytes]:
     return {" ".join(words[i:i + size]).encode() for i in range(max(1, len(words) - size + 1))} if words else set()
 
 
-def mark_near_duplicates(statements: list[dict], *, threshold: float, num_perm: int = 128) -> None:
+def mark_near_duplicates(statements: list[dict], *, threshold: float, num_perm: int = 128,
+                         cache: JsonStore | None = None) -> None:
     """Mark every ok statement whose word 5-grams overlap an earlier one's (in
     path order) by at least ``threshold`` (Jaccard, estimated by MinHash with
     LSH: datasketch) with ``duplicate_of`` and ``similarity``; the earliest
-    of a set of copies is the one kept."""
+    of a set of copies is the one kept. Signatures are kept in ``cache``, so
+    a rerun hashes only new texts."""
+    import numpy as np
     from datasketch import MinHash, MinHashLSH
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     kept: dict[str, tuple[MinHash, str]] = {}  # path -> (hash, statement id)
     for row in sorted((r for r in statements if r["status"] == "ok"), key=lambda r: r["path"]):
-        shingles = _shingles(row["text"])
-        if not shingles:
-            continue
-        mh = MinHash(num_perm=num_perm, seed=1)
-        mh.update_batch(sorted(shingles))
+        key = hashlib.sha256(f"minhash:{num_perm}:{row['text']}".encode("utf-8")).hexdigest()
+        stored = cache.get(key) if cache else None
+        if stored is not None:
+            mh = MinHash(num_perm=num_perm, seed=1, hashvalues=np.array(stored["values"], dtype=np.uint64),
+                         scheme=stored["scheme"])
+        else:
+            shingles = _shingles(row["text"])
+            if not shingles:
+                continue
+            mh = MinHash(num_perm=num_perm, seed=1)
+            mh.update_batch(sorted(shingles))
+            if cache:
+                cache.put(key, {"scheme": mh.scheme, "values": [int(v) for v in mh.hashvalues]})
         matches = sorted((-mh.jaccard(kept[path][0]), path) for path in lsh.query(mh))
         if matches and -matches[0][0] >= threshold:
             row["duplicate_of"], row["similarity"] = kept[matches[0][1]][1], round(-matches[0][0], 3)
@@ -380,7 +391,7 @@ def ingest_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, 
             statements.append(statement)
             meetings += found_meetings
             paragraphs += found_paragraphs
-    mark_near_duplicates(statements, threshold=rules.near_duplicate_threshold)
+    mark_near_duplicates(statements, threshold=rules.near_duplicate_threshold, cache=cache)
     path_of = {s["statement_id"]: s["path"] for s in statements}
     for s in statements:
         if s["status"] == "ok" and s["duplicate_of"] and not rules.keep_duplicates:
