@@ -1,0 +1,324 @@
+"""The annotation loop: pick the sentences worth labelling, read back what
+coders labelled (checking every cell), and measure how far coders agree.
+
+- :func:`pick_queue`: sentences where the rules and the learned model
+  disagree, where the model is least sure, or where a codebook word appears
+  with no tag; spread over themes and statements, no near-duplicates, never a
+  sentence already labelled.
+- :func:`read_labels`: a filled-in sheet (xlsx, csv or jsonl) to labelled
+  rows, or a list of every problem with its row number.
+- :func:`agreement`: Krippendorff's alpha per theme and micro-F1 between coders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import PipelineError
+
+TRUE = {"1", "1.0", "yes", "y", "true", "x"}
+FALSE = {"0", "0.0", "no", "n", "false", ""}
+FIXED_COLUMNS = ["id", "statement", "meeting", "before", "sentence", "after"]
+FREE_COLUMNS = ["coder", "notes"]
+
+
+# -- the queue --------------------------------------------------------------------------------------------------
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def pick_queue(candidates: pd.DataFrame, *, n: int, labelled: set[str], per_statement: int = 3,
+               near_duplicate: float = 0.8) -> pd.DataFrame:
+    """The ``n`` sentences worth labelling most, from ``candidates`` (columns
+    sentence_id, statement_id, text, score, theme: the theme the sentence is
+    a candidate for, '' for none). Highest scores first, taken round-robin
+    over themes so that rare themes get their share, at most
+    ``per_statement`` from one statement, no near-duplicate of a sentence
+    already picked, never one in ``labelled``."""
+    from datasketch import MinHash, MinHashLSH
+    pool = candidates[~candidates["sentence_id"].isin(labelled)]
+    pool = pool.sort_values(["score", "sentence_id"], ascending=[False, True])
+    by_theme = {theme: list(g.itertuples()) for theme, g in pool.groupby("theme", sort=True)}
+    lsh = MinHashLSH(threshold=near_duplicate, num_perm=64)
+    picked, seen_text, per = [], set(), {}
+    while len(picked) < n and any(by_theme.values()):
+        for theme in sorted(by_theme):
+            while by_theme[theme]:
+                row = by_theme[theme].pop(0)
+                key = _normalised(row.text)
+                if row.sentence_id in {p.sentence_id for p in picked} or key in seen_text \
+                        or per.get(row.statement_id, 0) >= per_statement:
+                    continue
+                mh = MinHash(num_perm=64, seed=1)
+                mh.update_batch([w.encode() for w in key.split()] or [b""])
+                if lsh.query(mh):
+                    continue
+                lsh.insert(row.sentence_id, mh)
+                seen_text.add(key)
+                per[row.statement_id] = per.get(row.statement_id, 0) + 1
+                picked.append(row)
+                break
+            if len(picked) >= n:
+                break
+    return pd.DataFrame([p._asdict() for p in picked]).drop(columns="Index", errors="ignore")
+
+
+def candidate_scores(sentences: pd.DataFrame, rule_themes: Mapping[str, set[str]], probs: np.ndarray,
+                     themes: Sequence[str], suggestive: Mapping[str, set[str]]) -> pd.DataFrame:
+    """Why each sentence is worth a label, as a score in [0, 1] and the theme
+    it is a candidate for: the rules and the model disagree on a theme
+    (score: how sure the model is), the model is unsure (p near 0.5), or a
+    codebook word of a theme appears but no theme was tagged."""
+    rows = []
+    for i, s in enumerate(sentences.itertuples()):
+        tagged = rule_themes.get(s.sentence_id, set())
+        best = (0.0, "")
+        for j, theme in enumerate(themes):
+            p = float(probs[i, j]) if probs.size else 0.0
+            if (theme in tagged) != (p >= 0.5):
+                best = max(best, (0.5 + abs(p - 0.5), theme))
+            best = max(best, (1.0 - 2 * abs(p - 0.5), theme)) if 0.3 <= p <= 0.7 else best
+        for theme in suggestive.get(s.sentence_id, set()):
+            if not tagged:
+                best = max(best, (0.6, theme))
+        if best[0] > 0:
+            rows.append({"sentence_id": s.sentence_id, "statement_id": s.statement_id, "text": s.text,
+                         "score": round(best[0], 4), "theme": best[1]})
+    return pd.DataFrame(rows, columns=["sentence_id", "statement_id", "text", "score", "theme"])
+
+
+def write_queue_xlsx(path: Path, rows: pd.DataFrame, themes: Sequence[tuple[str, str, str]], *,
+                     prefill: Mapping[str, set[str]] | None = None) -> None:
+    """The labelling sheet: context columns, one 0/1 column per theme (a
+    drop-down), coder and notes; the theme definitions on a second sheet.
+    Blank unless ``prefill`` (then the first row says the tags are there to
+    be corrected)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "queue"
+    ids = [t[0] for t in themes]
+    sheet.append(FIXED_COLUMNS + ids + FREE_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for r in rows.itertuples():
+        tags = (prefill or {}).get(r.sentence_id, set())
+        sheet.append([r.sentence_id, r.statement, r.meeting, r.before, r.text, r.after]
+                     + [(1 if t in tags else 0) if prefill is not None else None for t in ids] + ["", ""])
+    last = sheet.max_row
+    choice = DataValidation(type="list", formula1='"0,1"', allow_blank=True, showErrorMessage=True,
+                            errorTitle="0 or 1", error="Type 1 if the sentence carries the theme, 0 if not.")
+    sheet.add_data_validation(choice)
+    first_theme = len(FIXED_COLUMNS) + 1
+    from openpyxl.utils import get_column_letter
+    for k in range(len(ids)):
+        col = get_column_letter(first_theme + k)
+        choice.add(f"{col}2:{col}{max(last, 2)}")
+    for col, width in zip("ABCDEF", (16, 28, 16, 40, 70, 40)):
+        sheet.column_dimensions[col].width = width
+    for row in sheet.iter_rows(min_row=2, max_col=6):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "B2"
+    info = book.create_sheet("themes")
+    info.append(["theme", "label", "definition"])
+    for theme in themes:
+        info.append(list(theme))
+    info.append([])
+    info.append(["how to label", "", "Type 1 under each theme the sentence is about, 0 under the others; put your "
+                 "name in 'coder'. Do not edit the id or sentence columns." + (
+                     " The theme columns are PRE-FILLED with the pipeline's current tags: correct them."
+                     if prefill is not None else "")])
+    book.properties.creator = "bali-themes"
+    book.properties.created = book.properties.modified = dt.datetime(2000, 1, 1)
+    book.save(path)
+
+
+# -- reading labels back ----------------------------------------------------------------------------------------
+
+@dataclass
+class Label:
+    id: str
+    text: str
+    themes: list[str]
+    coder: str
+    notes: str
+    row: int
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _sheet_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Header and (row number, cells by header) from an xlsx, csv or jsonl file."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+        try:
+            book = load_workbook(path, data_only=True)
+        except Exception as err:  # openpyxl raises several kinds for a damaged file
+            raise PipelineError(f"{path}: not a readable .xlsx file ({type(err).__name__}): save it again from "
+                                "your spreadsheet program") from None
+        sheet = book["queue"] if "queue" in book.sheetnames else book.worksheets[0]
+        if sheet.merged_cells.ranges:
+            raise PipelineError(f"{path}: merged cells ({sorted(r.coord for r in sheet.merged_cells.ranges)[0]}): unmerge them, one "
+                                "value per cell")
+        values = list(sheet.iter_rows(values_only=True))
+        if not values:
+            raise PipelineError(f"{path}: the sheet is empty")
+        header = [_cell_text(h) for h in values[0]]
+        return header, [(n, dict(zip(header, row))) for n, row in enumerate(values[1:], start=2)]
+    if suffix == ".csv":
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return list(table.columns), [(n, row) for n, row in enumerate(table.to_dict("records"), start=2)]
+    if suffix == ".jsonl":
+        rows = []
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append((n, json.loads(line)))
+                except json.JSONDecodeError as err:
+                    raise PipelineError(f"{path}, line {n}: not JSON ({err.msg})") from None
+        header = sorted({k for _, r in rows for k in r})
+        return header, rows
+    raise PipelineError(f"{path}: unsupported file type {suffix!r}: use .xlsx, .csv or .jsonl")
+
+
+def read_labels(path: Path, *, coder: str, themes: Sequence[str], sentences: Mapping[str, str],
+                ) -> tuple[list[Label], int]:
+    """Labelled rows of a filled-in sheet and how many rows were left blank.
+    A row counts as labelled once any theme cell holds a value; its empty
+    theme cells then mean 0 (a coder marks the themes that apply). 1, 0,
+    "1.0", yes/no, y/n, true/false and x are read; spaces around values and
+    ids are ignored. Every problem is collected (unknown id, changed
+    sentence, any other value, duplicates, unknown theme columns, ids the
+    spreadsheet turned into dates, formulas) and raised together, so a coder
+    fixes them in one pass; nothing is read from a file with a problem."""
+    header, rows = _sheet_rows(path)
+    problems: list[str] = []
+    if "id" not in header:
+        raise PipelineError(f"{path}: no 'id' column: keep the header row of the queue as it was written")
+    extra = [h for h in header if h and h not in FIXED_COLUMNS + FREE_COLUMNS + list(themes)
+             and not h.startswith("themes")]
+    if extra and path.suffix.lower() != ".jsonl":
+        problems.append(f"unknown column(s) {', '.join(map(repr, extra))}: theme columns must be codebook ids")
+    theme_columns = [t for t in themes if t in header]
+    labels, blank, seen = [], 0, {}
+    for n, cells in rows:
+        raw_id = cells.get("id")
+        if isinstance(raw_id, (dt.datetime, dt.date)):
+            problems.append(f"row {n}: the id is a date ({raw_id}): the spreadsheet converted it; format the id "
+                            "column as text and paste the ids again")
+            continue
+        sid = _cell_text(raw_id)
+        if not sid and not any(_cell_text(cells.get(t)) for t in theme_columns):
+            continue  # an empty line
+        if sid.startswith("="):
+            problems.append(f"row {n}: the id is a formula: paste values only")
+            continue
+        if sid not in sentences:
+            problems.append(f"row {n}: unknown sentence id {sid!r}: it is not in the tagged corpus")
+            continue
+        if "sentence" in cells and _cell_text(cells["sentence"]) and \
+                _normalised(_cell_text(cells["sentence"])) != _normalised(sentences[sid]):
+            problems.append(f"row {n}: the sentence text of {sid} was changed: label the sentence as written")
+            continue
+        if sid in seen:
+            problems.append(f"row {n}: {sid} is labelled twice (also row {seen[sid]})")
+            continue
+        seen[sid] = n
+        values = {}
+        if path.suffix.lower() == ".jsonl":
+            listed = cells.get("themes")
+            if not isinstance(listed, list) or any(t not in themes for t in listed):
+                problems.append(f"row {n}: 'themes' must be a list of codebook theme ids")
+                continue
+            values = {t: t in listed for t in themes}
+        else:
+            for t in theme_columns:
+                value = cells.get(t)
+                text = _cell_text(value).lower()
+                if isinstance(value, str) and value.startswith("="):
+                    problems.append(f"row {n}, column {t}: a formula: type 0 or 1")
+                elif text in TRUE:
+                    values[t] = True
+                elif text in FALSE:
+                    values[t] = False if text else None
+                else:
+                    problems.append(f"row {n}, column {t}: {value!r} is not 0 or 1")
+            if all(v is None for v in values.values()):
+                blank += 1  # not labelled yet: a row counts once any theme cell holds 0 or 1
+                continue
+        labels.append(Label(sid, sentences[sid], sorted(t for t, v in values.items() if v),
+                            _cell_text(cells.get("coder")) or coder, _cell_text(cells.get("notes")), n))
+    if problems:
+        shown = "\n  ".join(problems[:30]) + (f"\n  ... and {len(problems) - 30} more" if len(problems) > 30 else "")
+        raise PipelineError(f"{path}: {len(problems)} problem(s); nothing was imported:\n  {shown}")
+    return labels, blank
+
+
+def gold_rows(labels: Iterable[Label], *, coder: str, source: str, date: str) -> list[dict]:
+    return [{"id": lab.id, "text": lab.text, "themes": lab.themes, "coder": coder, "date": date,
+             "source": source, **({"notes": lab.notes} if lab.notes else {})} for lab in labels]
+
+
+# -- agreement --------------------------------------------------------------------------------------------------
+
+def agreement(by_coder: Mapping[str, Mapping[str, set[str]]], themes: Sequence[str]) -> dict:
+    """Krippendorff's alpha per theme (nominal, over every sentence two or
+    more coders labelled; the krippendorff package) and micro-F1 between
+    each pair of coders on the sentences both labelled."""
+    import krippendorff
+    coders = sorted(by_coder)
+    shared = sorted({i for c in coders for i in by_coder[c]
+                     if sum(i in by_coder[o] for o in coders) >= 2})
+    out: dict = {"coders": coders, "sentences": len(shared), "alpha": {}, "pairs": {}}
+    if len(coders) < 2 or not shared:
+        return out
+    for theme in themes:
+        data = np.array([[float(theme in by_coder[c][i]) if i in by_coder[c] else np.nan for i in shared]
+                         for c in coders])
+        values = data[~np.isnan(data)]
+        if len(set(values)) < 2:
+            out["alpha"][theme] = None  # every coder said the same everywhere: alpha is undefined
+            continue
+        out["alpha"][theme] = round(float(krippendorff.alpha(reliability_data=data,
+                                                             level_of_measurement="nominal")), 4)
+    for a_i, a in enumerate(coders):
+        for b in coders[a_i + 1:]:
+            common = sorted(set(by_coder[a]) & set(by_coder[b]))
+            tp = sum(len(by_coder[a][i] & by_coder[b][i]) for i in common)
+            fp = sum(len(by_coder[b][i] - by_coder[a][i]) for i in common)
+            fn = sum(len(by_coder[a][i] - by_coder[b][i]) for i in common)
+            f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+            out["pairs"][f"{a} vs {b}"] = {"sentences": len(common), "micro_f1": round(f1, 4)}
+    return out
+
+
+def disagreements(by_coder: Mapping[str, Mapping[str, set[str]]], texts: Mapping[str, str]) -> pd.DataFrame:
+    """Every sentence two or more coders labelled differently, with each coder's themes."""
+    coders = sorted(by_coder)
+    rows = []
+    for sid in sorted({i for c in coders for i in by_coder[c]}):
+        labelled = {c: by_coder[c][sid] for c in coders if sid in by_coder[c]}
+        if len(labelled) >= 2 and len({frozenset(v) for v in labelled.values()}) > 1:
+            rows.append({"id": sid, "sentence": texts.get(sid, ""),
+                         **{f"coder {c}": " ".join(sorted(v)) for c, v in labelled.items()}})
+    return pd.DataFrame(rows)
