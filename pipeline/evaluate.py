@@ -15,13 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from . import _stage
-from .core.evaluate import evaluate_gold_file, load_gold, split_of
+from .core.annotate import agreement
+from .core.evaluate import all_gold_files, evaluate_gold_file, learning_curve, load_gold, split_of
+from .core.layout import Layout
 from .core.io import csv_writer, json_writer, write_all
 from .core.learned import ThemeModel
 from .core.nlp import tagging_pipeline
 from .core.params import GoldFile
 
-PER_THEME = ["gold_file", "tagger", "theme", "precision", "recall", "f1", "support", "tp", "fp", "fn"]
+PER_THEME = ["gold_file", "tagger", "theme", "precision", "recall", "f1", "f1_low", "f1_high", "support", "tp", "fp",
+             "fn"]
 DISAGREEMENTS = ["gold_file", "tagger", "id", "text", "gold", "predicted", "missed", "extra"]
 
 
@@ -36,13 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     params = _stage.params(args)
     files = ([GoldFile(file=str(g), rules_written_against=args.rules_written_against) for g in args.gold]
-             if args.gold else list(params.evaluate.gold))
+             if args.gold else all_gold_files(params.evaluate.gold, Layout().gold))
     nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                            trained=params.tag.trained_pipeline)
     model = ThemeModel.load(args.model) if args.model.exists() else None
     if model is None:
         _stage.log(f"evaluate: {args.model} not found: rules only, no comparison (run `dvc repro train` first)")
-    trained_on = {Path(g.file).resolve() for g in params.evaluate.gold}
+    trained_on = {Path(g.file).resolve() for g in all_gold_files(params.evaluate.gold, Layout().gold)}
     headlines, themes, disagreements = {}, [], []
     for entry in files:
         path = Path(entry.file)
@@ -61,6 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     metrics = {"held_out": held_out or "none: every gold file here was looked at while writing the codebook, so "
                                         "these figures are optimistic; add a held-out file to evaluate.gold",
                "written_against": {n: h for n, h in headlines.items() if h["rules_written_against"]}}
+    by_coder = {}
+    for entry in files:
+        for row in load_gold(Path(entry.file)):
+            if row.get("coder") and row["coder"] != "adjudicated":
+                by_coder.setdefault(str(row["coder"]), {})[str(row["id"])] = set(row["themes"])
+    if len(by_coder) >= 2:
+        metrics["coders"] = agreement(by_coder, nlp.get_pipe("bali_themes").codebook.ids())
+    if not args.gold:
+        pooled = [r for entry in files for r in load_gold(Path(entry.file))]
+        book = nlp.get_pipe("bali_themes").codebook
+        metrics["learning_curve"] = learning_curve(book, pooled, book.ids(), folds=params.learned.folds,
+                                                   c=params.learned.c)
     write_all({args.out: json_writer(metrics),
                args.tables / "evaluation_per_theme.csv": csv_writer(pd.DataFrame(themes, columns=PER_THEME)),
                args.tables / "evaluation_disagreements.csv": csv_writer(pd.DataFrame(disagreements,

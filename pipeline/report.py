@@ -16,7 +16,7 @@ from .core.layout import link_from
 from .core.report import build_report
 
 TABLES = ("theme_trends", "attendance_trends", "actor_themes", "emerging", "theme_evidence", "duplicates",
-          "theme_compare", "discovered_topics", "topic_sentences")
+          "theme_compare", "discovered_topics", "topic_sentences", "evaluation_per_theme")
 FIGURES = {
     "theme_heatmap": "Share of each group's sentences that mention each theme.",
     "theme_lines": "Theme shares over time, with 95% Wilson intervals.",

@@ -132,7 +132,7 @@ def stages(L: Layout = Layout()) -> list[Stage]:
                      "--interim": L.interim, "--figures": L.figures, "--out": L.report},
               deps=[*(L.table(n) for n in ("theme_trends", "attendance_trends", "actor_themes", "emerging",
                                            "theme_evidence", "duplicates", "theme_compare", "discovered_topics",
-                                           "topic_sentences")),
+                                           "topic_sentences", "evaluation_per_theme")),
                     L.metric("trends"), L.metric("evaluation"), L.interim_table("statements"), L.figures],
               published=[L.report], params=["report.title", "report.corpus_note", "report.evidence_per_cell"],
               data_files=["templates/report.html.j2"]),

@@ -75,6 +75,56 @@ def compare(gold: Sequence[dict], themes: Sequence[str], *, by: str, **predictio
     return {"model_judged_by": by, **table, "keep": keep}
 
 
+def all_gold_files(listed: Sequence, folder: Path) -> list:
+    """The gold files listed in params, then every other JSON Lines file in
+    ``folder`` (labels imported by `annotate`: coders labelled them blind, so
+    the codebook was not written against them unless params say so)."""
+    from .params import GoldFile
+    named = {Path(g.file).resolve() for g in listed}
+    found = [GoldFile(file=str(p), rules_written_against=False) for p in sorted(Path(folder).glob("*.jsonl"))
+             if p.resolve() not in named]
+    return list(listed) + found
+
+
+def per_theme_intervals(gold: Sequence[Mapping], predicted: Sequence[set[str]], themes: Sequence[str], *,
+                        resamples: int = 1000, seed: int = 0) -> dict[str, list[float]]:
+    """95% bootstrap interval of each theme's F1 (resampling sentences)."""
+    rng = np.random.RandomState(seed)
+    n = len(gold)
+    out = {}
+    if not n:
+        return out
+    idx = rng.randint(0, n, size=(resamples, n))
+    for theme in themes:
+        want = np.array([theme in r["themes"] for r in gold])
+        got = np.array([theme in p for p in predicted])
+        if not want.any():
+            continue
+        tp, fp, fn = (want & got)[idx].sum(axis=1), (~want & got)[idx].sum(axis=1), (want & ~got)[idx].sum(axis=1)
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
+        out[theme] = [round(float(np.percentile(f1, 2.5)), 4), round(float(np.percentile(f1, 97.5)), 4)]
+    return out
+
+
+def learning_curve(book, gold: Sequence[dict], themes: Sequence[str], *, folds: int = 5, c: float = 4.0,
+                   shares: Sequence[float] = (0.25, 0.5, 0.75, 1.0)) -> list[dict]:
+    """Cross-validated micro-F1 of the learned model trained on growing shares
+    of the labelled sentences (a fixed order from a hash of their ids), so a
+    researcher sees whether more labels still help."""
+    from .learned import out_of_fold
+    order = sorted(range(len(gold)), key=lambda i: hashlib.sha256(str(gold[i]["id"]).encode()).hexdigest())
+    points = []
+    for share in shares:
+        subset = [gold[i] for i in order[:max(2, int(round(share * len(gold))))]]
+        if len(subset) < 4:
+            continue
+        probs, cols = out_of_fold(book, subset, themes, groups=[document_of(r) for r in subset], folds=folds, c=c)
+        predicted = [{t for j, t in enumerate(cols) if row[j] >= 0.5} for row in probs]
+        scored = score(subset, {r["id"]: p for r, p in zip(subset, predicted)}, themes)
+        points.append({"share": share, "labels": len(subset), "model_f1": scored["micro"]["f1"]})
+    return points
+
+
 def document_of(row: Mapping) -> str:
     """The document a gold sentence comes from (its ``source`` names the file
     for press releases and speeches), else the sentence id: sentences of one
@@ -116,7 +166,8 @@ def bootstrap_interval(gold: Sequence[Mapping], predicted: Sequence[set[str]], *
 def details_rows(name: str, tagger: str, scored: Mapping) -> tuple[list[dict], list[dict]]:
     """Per-theme rows and disagreement rows of one scored file, for the details tables."""
     themes = [{"gold_file": name, "tagger": tagger, "theme": theme, **{k: m[k] for k in
-              ("precision", "recall", "f1", "support", "tp", "fp", "fn")}} for theme, m in scored["per_theme"].items()]
+              ("precision", "recall", "f1", "support", "tp", "fp", "fn")},
+               "f1_low": m.get("f1_low"), "f1_high": m.get("f1_high")} for theme, m in scored["per_theme"].items()]
     disagreements = [{"gold_file": name, "tagger": tagger, "id": d["id"], "text": d["text"],
                       "gold": " ".join(d["gold"]), "predicted": " ".join(d["predicted"]),
                       "missed": " ".join(d["missed"]), "extra": " ".join(d["extra"])}
@@ -156,8 +207,12 @@ def evaluate_gold_file(name: str, gold: Sequence[dict], *, nlp, model, learned, 
         predictions["combined"] = combine(predictions["rules"], confident)
     headline: dict = {"sentences": len(gold), "rules_written_against": rules_written_against}
     theme_rows, disagreement_rows = [], []
+    intervals = per_theme_intervals(gold, predictions["rules"], themes, resamples=resamples)
     for tagger, predicted in predictions.items():
         scored = score(gold, {r["id"]: p for r, p in zip(gold, predicted)}, themes)
+        if tagger == "rules":
+            for theme, (low, high) in intervals.items():
+                scored["per_theme"][theme]["f1_low"], scored["per_theme"][theme]["f1_high"] = low, high
         if tagger == "rules":
             headline.update({k: scored["micro"][k] for k in ("precision", "recall", "f1")})
             interval = bootstrap_interval(gold, predicted, resamples=resamples)

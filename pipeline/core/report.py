@@ -177,9 +177,11 @@ def candidates(topics: pd.DataFrame, examples: pd.DataFrame) -> list[dict] | Non
             for t in chosen.itertuples()]
 
 
-def trust_rows(evaluation: Mapping) -> dict:
-    """The evaluate stage's headline figures as table rows: held-out files
-    first; files the codebook was written against flagged."""
+def trust_rows(evaluation: Mapping, per_theme: pd.DataFrame | None = None) -> dict:
+    """The evaluate stage's headline figures as table rows (held-out files
+    first; files the codebook was written against flagged), each theme's F1
+    with its interval on the held-out files (else on all), coders' alpha and
+    the learning curve."""
     rows = []
     for kind, judged in (("held_out", "held out"), ("written_against", "codebook written against it")):
         files = evaluation.get(kind)
@@ -190,7 +192,24 @@ def trust_rows(evaluation: Mapping) -> dict:
                          "model_f1": f"{h['model_f1']:.2f}" if "model_f1" in h else "",
                          "combined_f1": f"{h['combined_f1']:.2f}" if "combined_f1" in h else ""})
     held = evaluation.get("held_out")
-    return {"rows": rows, "note": held if isinstance(held, str) else ""}
+    themes = []
+    if per_theme is not None and not per_theme.empty:
+        rules = per_theme[per_theme["tagger"] == "rules"]
+        held_names = set(held) if isinstance(held, Mapping) else set()
+        chosen = rules[rules["gold_file"].isin(held_names)] if held_names else rules
+        alpha = (evaluation.get("coders") or {}).get("alpha", {})
+        for theme, t in chosen.groupby("theme", sort=True):
+            t = t.sort_values("support", ascending=False).iloc[0]
+            if not t["support"]:
+                continue
+            interval = "" if pd.isna(t.get("f1_low")) else f" ({t['f1_low']:.2f}\u2013{t['f1_high']:.2f})"
+            themes.append({"theme": theme, "file": t["gold_file"], "support": f"{int(t['support'])}",
+                           "f1": f"{t['f1']:.2f}{interval}",
+                           "alpha": "" if alpha.get(theme) is None else f"{alpha[theme]:.2f}"})
+    curve = [{"labels": f"{p['labels']:,}", "share": f"{100 * p['share']:.0f}%", "model_f1": f"{p['model_f1']:.2f}"}
+             for p in evaluation.get("learning_curve", [])]
+    return {"rows": rows, "note": held if isinstance(held, str) else "", "themes": themes, "curve": curve,
+            "held_out": bool(held_names) if per_theme is not None and not per_theme.empty else False}
 
 
 def _date_key(value: object) -> str:
@@ -268,7 +287,8 @@ def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapp
         actors=actors, emerging=emerging,
         candidates=candidates(tables["discovered_topics"], tables["topic_sentences"]),
         evidence=evidence_sections(tt, tables["theme_evidence"], per_cell=per_cell),
-        duplicates=duplicates, compared=compared, trust=trust_rows(evaluation or {}),
+        duplicates=duplicates, compared=compared,
+        trust=trust_rows(evaluation or {}, tables.get("evaluation_per_theme")),
         statements=table_rows(listed, ["path", "title", "series", "start_date", "city", "status"]),
         statements_more=f"{len(statements):,}" if len(statements) > statements_listed else "",
         links=links)
