@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: run test install lock clean-venv help evaluate-shared ungdc trove bench fetch
+.PHONY: run test install lock clean-venv help evaluate-shared annotation-claim ungdc trove bench fetch
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,6 +44,10 @@ evaluate-shared: $(STAMP)  ## the codebook on ../shared/gold (written to outputs
 	  --split dev --rules-written-against --out outputs/local/evaluation-dev.json --tables outputs/local/dev
 	$(BIN)/python -m pipeline.evaluate --gold $(SHARED)/gold/trove-train.jsonl --gold $(SHARED)/gold/synthetic-train.jsonl \
 	  --split held-back --out outputs/local/evaluation-held-back.json --tables outputs/local/held-back
+
+annotation-claim: $(STAMP)  ## queue-picked against random labels, ../shared/gold/trove-train as the coder (outputs/local/)
+	$(BIN)/python -m pipeline.annotate simulate --oracle $(SHARED)/gold/trove-train.jsonl --n 100 \
+	  --out outputs/local/annotation-claim.json
 
 UNGDC ?= $(SHARED)/ungdc/bali-members-2002-2024
 UNGDC_OUT := outputs/ungdc

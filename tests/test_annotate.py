@@ -137,3 +137,23 @@ def test_agree_writes_an_adjudication_sheet_of_the_disagreements(tagged):
     sheet = load_workbook(out)["queue"]
     header = [c.value for c in sheet[1]]
     assert header[:4] == ["id", "sentence", "coder anna", "coder ben"] and sheet.cell(row=2, column=3).value == "fishing"
+
+
+def test_the_claim_is_measured_on_sentences_the_queue_never_sees():
+    from pipeline.core.annotate import simulate
+    from pipeline.core.codebook import load_codebook
+    book = load_codebook(ROOT / "corpus/codebook.yaml")
+    pool = [{"id": f"p{i}", "text": f"Crews were held at sea without pay on boat {i}.", "themes": ["fishing"]}
+            for i in range(10)] + [{"id": f"q{i}", "text": f"The budget grew in year {i}.", "themes": []}
+                                   for i in range(10)]
+    test = [{"id": "t1", "text": "Deckhands were held at sea without pay.", "themes": ["fishing"]},
+            {"id": "t2", "text": "The budget grew.", "themes": []}]
+    seen = []
+
+    def rules_of(texts):
+        seen.extend(texts)
+        return [set() for _ in texts]
+    result = simulate(book, pool, test, rules_of=rules_of, n=10, steps=(5, 10))
+    assert result["steps"] == [5, 10] and len(result["queue"]) == len(result["random"]) == 2
+    assert all(0 <= f <= 1 for f in result["queue"] + result["random"]) and result["rules_alone"] == 0.0
+    assert result["test"] == 2 and result["pool"] == 20
