@@ -71,7 +71,7 @@ def pick_queue(candidates: pd.DataFrame, *, n: int, labelled: set[str], per_stat
                 break
             if len(picked) >= n:
                 break
-    return pd.DataFrame([p._asdict() for p in picked]).drop(columns="Index", errors="ignore")
+    return pd.DataFrame([p._asdict() for p in picked], columns=["Index", *candidates.columns]).drop(columns="Index")
 
 
 def candidate_scores(sentences: pd.DataFrame, rule_themes: Mapping[str, set[str]], probs: np.ndarray,
