@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--date", default="", help="labelling date (default: today)")
     a = sub.add_parser("agree", parents=[common], help="agreement between coders and a sheet of disagreements")
     a.add_argument("--out", type=Path, help="adjudication sheet of the disagreements (.xlsx or .csv)")
-    a.add_argument("--metrics", type=Path, default=L.metric("agreement"), help="agreement figures (JSON)")
+    a.add_argument("--metrics", type=Path, default=Path("outputs/local/agreement.json"), help="agreement figures (JSON)")
     s = sub.add_parser("simulate", parents=[common],
                        help="the claim, measured: queue-picked against random labels, with a gold file as the coder")
     s.add_argument("--oracle", type=Path, required=True, help="a labelled JSON Lines file playing the coder")
