@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     p = _stage.parser(__doc__.splitlines()[0])
     p.add_argument("statements", type=Path, help="folder of statement files")
     p.add_argument("--manifest", type=Path, default=None, help="manifest CSV (default: none)")
+    p.add_argument("--codebook", type=Path, default=None, help="theme codebook (default: the project's)")
     p.add_argument("--out", type=Path, required=True, help="output folder (interim/, tables/, figures/, report.html)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a params.yaml value (repeatable)")
@@ -62,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     params = apply_overrides(load_params(args.params), args.overrides)
     run_params = args.out / "params.yaml"
     write_all({run_params: text_writer(dump_params(params))})
-    layout = Layout.under(args.out, statements=args.statements,
-                          manifest=args.manifest or args.out / "no-manifest.csv")
+    layout = Layout.under(args.out, statements=args.statements, manifest=args.manifest or args.out / "no-manifest.csv",
+                          **({"codebook": args.codebook} if args.codebook else {}))
     for stage in stages(layout):
         started = time.perf_counter()
         importlib.import_module(stage.module).main(stage.argv() + ["--params", str(run_params)])
