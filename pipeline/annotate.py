@@ -50,7 +50,8 @@ def read_corpus(interim: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         if not (interim / f"{name}.parquet").exists():
             raise PipelineError(f"{interim / name}.parquet: not found: run the pipeline first (`make run`)")
     sentences = pd.read_parquet(interim / "sentences.parquet",
-                                columns=["sentence_id", "statement_id", "meeting_id", "paragraph_id", "start", "text"])
+                                columns=["sentence_id", "statement_id", "meeting_id", "paragraph_id", "start", "end",
+                                         "text"])
     sentences = sentences.sort_values(["statement_id", "start"]).reset_index(drop=True)
     same = sentences["statement_id"]
     sentences["before"] = sentences["text"].shift(1).where(same.shift(1) == same, "")
@@ -117,11 +118,28 @@ def queue(args) -> int:
     return 0
 
 
+def labels_from_qdpx(path: Path, book, sentences: pd.DataFrame, interim: Path) -> list:
+    """Labels from a REFI-QDA project whose codings a researcher corrected in a QDA program."""
+    from .core.annotate import Label
+    from .core.qdpx import labels_from_codings, project_codings
+    statements = pd.read_parquet(interim / "statements.parquet", columns=["statement_id", "path", "status", "text"])
+    statements = statements[statements["status"] == "ok"]
+    sources, codings = project_codings(path)
+    rows, problems = labels_from_codings(sources, codings, statements=statements, sentences=sentences,
+                                         themes=[(t.id, t.label) for t in book.themes])
+    if problems:
+        raise PipelineError(f"{path}: {len(problems)} problem(s); nothing was imported:\n  " + "\n  ".join(problems[:30]))
+    return [Label(r["id"], r["text"], r["themes"], "", "", 0) for r in rows]
+
+
 def import_labels(args) -> int:
     book = load_codebook(args.codebook)
     sentences, _ = read_corpus(args.interim)
     texts = dict(zip(sentences["sentence_id"], sentences["text"]))
-    labels, blank = read_labels(args.file, coder=args.coder, themes=book.ids(), sentences=texts)
+    if args.file.suffix.lower() == ".qdpx":
+        labels, blank = labels_from_qdpx(args.file, book, sentences, args.interim), 0
+    else:
+        labels, blank = read_labels(args.file, coder=args.coder, themes=book.ids(), sentences=texts)
     if not labels:
         raise PipelineError(f"{args.file}: no labelled row (every theme cell is empty): label some sentences first")
     target = args.gold / f"{args.coder}.jsonl"
@@ -201,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--model", type=Path, default=L.model, help="the learned tagger (optional)")
     q.add_argument("--prefill", action="store_true", help="fill the theme columns with the current tags, to correct")
     i = sub.add_parser("import", parents=[common], help="check a labelled sheet and add it to the gold files")
-    i.add_argument("file", type=Path, help="the labelled .xlsx, .csv or .jsonl")
+    i.add_argument("file", type=Path, help="the labelled .xlsx, .csv, .jsonl, or a .qdpx coded in a QDA program")
     i.add_argument("--coder", required=True, help="who labelled it (the gold file is corpus/gold/<coder>.jsonl)")
     i.add_argument("--interim", type=Path, default=L.interim, help="the tagged corpus the sentences come from")
     i.add_argument("--date", default="", help="labelling date (default: today)")

@@ -22,6 +22,8 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 
+from .errors import PipelineError
+
 NS = "urn:QDA-XML:project:1.0"
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "Project-mrt2019.xsd"
 _BASE = uuid.UUID("6f1c1e52-5b4a-4c2e-9a51-0b1a2c3d4e5f")
@@ -105,3 +107,104 @@ def validate(project: bytes) -> list[str]:
     import xmlschema
     schema = xmlschema.XMLSchema(str(SCHEMA))
     return [str(e.reason or e) for e in schema.iter_errors(io.BytesIO(project))]
+
+
+# -- reading a project back (codings a researcher corrected) ----------------------------------------------------
+
+MAX_UNPACKED_BYTES = 500_000_000
+
+
+def read_project(path: Path) -> tuple[bytes, dict[str, bytes]]:
+    """project.qde and the sources of an untrusted .qdpx: member paths that
+    leave the archive and archives that unpack to more than 500 MB (or 100
+    times their size) are refused, one line each."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise PipelineError(f"{path}: not a readable .qdpx (ZIP) file: {err}") from None
+    with archive:
+        infos = archive.infolist()
+        for info in infos:
+            name = info.filename
+            if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
+                raise PipelineError(f"{path}: member {name!r} points outside the archive: refused")
+        unpacked = sum(i.file_size for i in infos)
+        if unpacked > MAX_UNPACKED_BYTES or unpacked > 100 * max(path.stat().st_size, 1):
+            raise PipelineError(f"{path}: would unpack to {unpacked:,} bytes: refused (a ZIP bomb?)")
+        names = {i.filename for i in infos}
+        if "project.qde" not in names:
+            raise PipelineError(f"{path}: no project.qde inside: is it a REFI-QDA project?")
+        return archive.read("project.qde"), {n: archive.read(n) for n in names if n.startswith("sources/")}
+
+
+def project_codings(path: Path) -> tuple[list[dict], list[dict]]:
+    """(sources, codings) of a .qdpx: sources with guid, name and text;
+    codings with source guid, start, end and the code's guid and name. The
+    XML is parsed with defusedxml: no external entities, no entity bombs."""
+    from defusedxml import ElementTree as SafeET
+    from defusedxml.common import DefusedXmlException
+    project, files = read_project(path)
+    try:
+        root = SafeET.fromstring(project)
+    except (DefusedXmlException, ET.ParseError) as err:
+        raise PipelineError(f"{path}: project.qde refused or unreadable ({type(err).__name__}: {err})") from None
+    q = f"{{{NS}}}"
+    code_names = {c.get("guid"): c.get("name") for c in root.iter(f"{q}Code")}
+    sources, codings = [], []
+    for source in root.iter(f"{q}TextSource"):
+        text_path = (source.get("plainTextPath") or "").replace("internal://", "sources/")
+        if text_path in files:
+            text = files[text_path].decode("utf-8", "replace")
+        else:
+            content = source.find(f"{q}PlainTextContent")
+            text = content.text if content is not None and content.text else ""
+        sources.append({"guid": source.get("guid"), "name": source.get("name") or "", "text": text})
+        for selection in source.iter(f"{q}PlainTextSelection"):
+            for coding in selection.iter(f"{q}Coding"):
+                ref = coding.find(f"{q}CodeRef")
+                target = ref.get("targetGUID") if ref is not None else None
+                codings.append({"source": source.get("guid"), "start": int(selection.get("startPosition")),
+                                "end": int(selection.get("endPosition")), "code": target,
+                                "code_name": code_names.get(target, "")})
+    return sources, codings
+
+
+def labels_from_codings(sources: list[dict], codings: list[dict], *, statements: pd.DataFrame,
+                        sentences: pd.DataFrame, themes: Sequence[tuple[str, str]]) -> tuple[list[dict], list[str]]:
+    """Labelled sentences from a coded project: a sentence carries a theme
+    when a coding of that theme overlaps it; every sentence of a matched
+    source is labelled (no coding: no theme). Problems are returned, not
+    guessed: unknown codes, sources that match no statement or whose text
+    changed."""
+    by_guid = {guid("code", tid): tid for tid, _ in themes}
+    by_name = {label.lower(): tid for tid, label in themes} | {tid: tid for tid, _ in themes}
+    statement_of = {guid("source", sid): sid for sid in statements["statement_id"]}
+    path_of = dict(zip(statements["path"], statements["statement_id"]))
+    texts = dict(zip(statements["statement_id"], statements["text"]))
+    problems: list[str] = []
+    matched: dict[str, str] = {}
+    for s in sources:
+        sid = statement_of.get(s["guid"]) or path_of.get(s["name"])
+        if sid is None:
+            problems.append(f"source {s['name']!r} matches no statement of the corpus")
+        elif s["text"] != texts[sid]:
+            problems.append(f"source {s['name']!r}: its text differs from the corpus text of {sid}: the offsets "
+                            "cannot be trusted")
+        else:
+            matched[s["guid"]] = sid
+    themes_of: dict[str, set[str]] = {}
+    for c in codings:
+        theme = by_guid.get(c["code"]) or by_name.get((c["code_name"] or "").lower())
+        if theme is None:
+            problems.append(f"code {c['code_name'] or c['code']!r} is not a codebook theme")
+            continue
+        sid = matched.get(c["source"])
+        if sid is None:
+            continue
+        inside = sentences[(sentences["statement_id"] == sid) & (sentences["start"] < c["end"])
+                           & (sentences["end"] > c["start"])]
+        for sentence_id in inside["sentence_id"]:
+            themes_of.setdefault(sentence_id, set()).add(theme)
+    rows = [{"id": r.sentence_id, "text": r.text, "themes": sorted(themes_of.get(r.sentence_id, set()))}
+            for r in sentences[sentences["statement_id"].isin(set(matched.values()))].itertuples()]
+    return rows, sorted(set(problems))
