@@ -167,7 +167,7 @@ def test_the_fetch_stage_is_outside_the_default_run_and_agrees_with_params_and_c
 
 
 @pytest.mark.parametrize("module", ["pipeline.bench", "pipeline.import_ungdc", "pipeline.run_corpus", "pipeline.suggest",
-                                    "pipeline.annotate", "pipeline.export",
+                                    "pipeline.annotate", "pipeline.export", "pipeline.compare",
                                     "pipeline.stages"])
 def test_every_command_beside_the_stages_has_a_help(module):
     done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT)
