@@ -51,13 +51,13 @@ def pick_queue(candidates: pd.DataFrame, *, n: int, labelled: set[str], per_stat
     pool = pool.sort_values(["score", "sentence_id"], ascending=[False, True])
     by_theme = {theme: list(g.itertuples()) for theme, g in pool.groupby("theme", sort=True)}
     lsh = MinHashLSH(threshold=near_duplicate, num_perm=64)
-    picked, seen_text, per = [], set(), {}
+    picked, picked_ids, seen_text, per = [], set(), set(), {}
     while len(picked) < n and any(by_theme.values()):
         for theme in sorted(by_theme):
             while by_theme[theme]:
                 row = by_theme[theme].pop(0)
                 key = _normalised(row.text)
-                if row.sentence_id in {p.sentence_id for p in picked} or key in seen_text \
+                if row.sentence_id in picked_ids or key in seen_text \
                         or per.get(row.statement_id, 0) >= per_statement:
                     continue
                 mh = MinHash(num_perm=64, seed=1)
@@ -68,6 +68,7 @@ def pick_queue(candidates: pd.DataFrame, *, n: int, labelled: set[str], per_stat
                 seen_text.add(key)
                 per[row.statement_id] = per.get(row.statement_id, 0) + 1
                 picked.append(row)
+                picked_ids.add(row.sentence_id)
                 break
             if len(picked) >= n:
                 break
