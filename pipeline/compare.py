@@ -69,7 +69,8 @@ def theme_mentions_with(codebook: Path, args, params) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--codebook-from", required=True, help="the old codebook: a file or a git revision")
+    p.add_argument("--codebook-from", default=None,
+                   help="the old codebook: a file or a git revision (default: compare.codebook_from in params)")
     p.add_argument("--codebook", type=Path, default=L.codebook, help="the current codebook")
     p.add_argument("--interim", type=Path, default=L.interim, help="the tag stage's tables (current tags)")
     p.add_argument("--gazetteer", type=Path, default=L.gazetteer, help="states and organisations")
@@ -78,12 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--params", type=Path, default=Path("params.yaml"), help="parameters file")
     args = p.parse_args(argv)
     params = load_params(args.params)
+    source = params.compare.codebook_from if args.codebook_from is None else args.codebook_from
+    if not source:
+        write_all({args.tables / "codebook_diff.csv": csv_writer(pd.DataFrame(columns=DIFF_COLUMNS)),
+                   args.tables / "codebook_diff_shares.csv": csv_writer(pd.DataFrame(columns=SHARE_COLUMNS))})
+        _stage.log("compare: no earlier codebook given (compare.codebook_from): empty tables written")
+        return 0
     for name in ("sentences", "mentions", "meetings", "statements"):
         if not (args.interim / f"{name}.parquet").exists():
             raise PipelineError(f"{args.interim / name}.parquet: not found: run the pipeline first (`make run`)")
     with tempfile.TemporaryDirectory() as tmp:
         old_path = Path(tmp) / "codebook.yaml"
-        old_path.write_text(old_codebook(args.codebook_from, args.codebook), encoding="utf-8")
+        old_path.write_text(old_codebook(source, args.codebook), encoding="utf-8")
         load_codebook(old_path)
         before = theme_mentions_with(old_path, args, params)
     after = pd.read_parquet(args.interim / "mentions.parquet")
@@ -124,15 +131,22 @@ def codebook_diff(before: pd.DataFrame, after: pd.DataFrame, sentences: pd.DataF
         rows.append({"theme": key[1], "change": "gained" if gained else "lost", "sentence_id": key[0],
                      "meeting_id": meeting.get(key[0], ""), "evidence": evidence, "rules": rules,
                      "sentence": text.get(key[0], "")})
-    return pd.DataFrame(rows, columns=["theme", "change", "sentence_id", "meeting_id", "evidence", "rules", "sentence"])
+    return pd.DataFrame(rows, columns=DIFF_COLUMNS)
+
+
+DIFF_COLUMNS = ["theme", "change", "sentence_id", "meeting_id", "evidence", "rules", "sentence"]
+
+
+KEYS = ["group_id", "label", "start_date", "order", "theme"]
+SHARE_VALUES = ["sentences_with_theme", "share", "share_low", "share_high"]
+SHARE_COLUMNS = KEYS + ["sentences"] + [f"{c}_{w}" for w in ("before", "after") for c in SHARE_VALUES] + ["change"]
 
 
 def share_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    keys = ["group_id", "label", "start_date", "order", "theme"]
-    cols = ["sentences_with_theme", "share", "share_low", "share_high"]
-    merged = before[keys + ["sentences"] + cols].merge(after[keys + cols], on=keys, suffixes=("_before", "_after"))
+    merged = before[KEYS + ["sentences"] + SHARE_VALUES].merge(after[KEYS + SHARE_VALUES], on=KEYS,
+                                                               suffixes=("_before", "_after"))
     merged["change"] = merged["share_after"] - merged["share_before"]
-    return merged.sort_values(["order", "theme"]).reset_index(drop=True)
+    return merged.sort_values(["order", "theme"]).reset_index(drop=True)[SHARE_COLUMNS]
 
 
 if __name__ == "__main__":

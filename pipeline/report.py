@@ -16,7 +16,8 @@ from .core.layout import link_from
 from .core.report import build_report
 
 TABLES = ("theme_trends", "attendance_trends", "actor_themes", "emerging", "theme_evidence", "duplicates",
-          "theme_compare", "discovered_topics", "topic_sentences", "evaluation_per_theme")
+          "theme_compare", "discovered_topics", "topic_sentences", "evaluation_per_theme", "codebook_diff",
+          "codebook_diff_shares")
 FIGURES = {
     "theme_heatmap": "Share of each group's sentences that mention each theme.",
     "theme_lines": "Theme shares over time, with 95% Wilson intervals.",
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
              for name in ("theme_evidence", "discovered_topics", "actor_themes", "theme_compare")}
     links["statements"] = link_from(args.out, statements_path)
     links["evaluation_per_theme"] = link_from(args.out, args.tables / "evaluation_per_theme.csv")
+    links["codebook_diff"] = link_from(args.out, args.tables / "codebook_diff.csv")
     links.update({f"{name}.{fmt}": link_from(args.out, args.figures / f"{name}.{fmt}")
                   for name in figures for fmt in ("png", "svg")})
     page = build_report(title=params.title, corpus_note=params.corpus_note, summary=summary, tables=tables,

@@ -74,6 +74,10 @@ class DiscoverParams(_Section):
     candidate_overlap: float = Field(0.2, ge=0, le=1)
 
 
+class CompareParams(_Section):
+    codebook_from: str = ""  # a git revision or file of an earlier codebook; "" = no comparison
+
+
 class ChartsParams(_Section):
     source: str = "corpus statements"
     top_actors: int = Field(20, ge=1)
@@ -104,6 +108,7 @@ class Params(_Section):
     trends: TrendsParams = TrendsParams()
     learned: LearnedParams = LearnedParams()
     discover: DiscoverParams = DiscoverParams()
+    compare: CompareParams = CompareParams()
     charts: ChartsParams = ChartsParams()
     report: ReportParams = ReportParams()
     fetch: FetchParams = FetchParams()

@@ -212,6 +212,31 @@ def trust_rows(evaluation: Mapping, per_theme: pd.DataFrame | None = None) -> di
             "held_out": bool(held_names) if per_theme is not None and not per_theme.empty else False}
 
 
+def codebook_edit(diff: pd.DataFrame | None, shares: pd.DataFrame | None, *, shown: int = 30) -> dict | None:
+    """What the last codebook edit changed (the compare stage): per theme the
+    sentences gained and lost, the largest changes of share with both
+    intervals, and the first sentences gained or lost with their evidence."""
+    if diff is None or diff.empty:
+        return None
+    counts = diff.groupby(["theme", "change"]).size().unstack(fill_value=0)
+    themes = [{"theme": t, "gained": f"{int(r.get('gained', 0))}", "lost": f"{int(r.get('lost', 0))}"}
+              for t, r in counts.iterrows()]
+    moved = []
+    if shares is not None and not shares.empty:
+        top = shares.assign(size=shares["change"].abs()).sort_values(["size", "order", "theme"],
+                                                                     ascending=[False, True, True])
+        for r in top[top["size"] > 0].head(15).itertuples():
+            moved.append({"meeting": text(r.label), "theme": r.theme,
+                          "before": f"{percent(r.share_before)} ({percent(r.share_low_before)}\u2013"
+                                    f"{percent(r.share_high_before)})",
+                          "after": f"{percent(r.share_after)} ({percent(r.share_low_after)}\u2013"
+                                   f"{percent(r.share_high_after)})",
+                          "change": f"{100 * r.change:+.1f} points"})
+    lines = [{"theme": r.theme, "change": r.change, "evidence": text(r.evidence), "sentence": text(r.sentence),
+              "sentence_id": r.sentence_id} for r in diff.head(shown).itertuples()]
+    return {"themes": themes, "moved": moved, "lines": lines, "more": len(diff) - len(lines)}
+
+
 def _date_key(value: object) -> str:
     return text(value) or "\uffff"  # undated last
 
@@ -289,6 +314,7 @@ def build_report(*, title: str, corpus_note: str, summary: Mapping, tables: Mapp
         evidence=evidence_sections(tt, tables["theme_evidence"], per_cell=per_cell),
         duplicates=duplicates, compared=compared,
         trust=trust_rows(evaluation or {}, tables.get("evaluation_per_theme")),
+        edit=codebook_edit(tables.get("codebook_diff"), tables.get("codebook_diff_shares")),
         statements=table_rows(listed, ["path", "title", "series", "start_date", "city", "status"]),
         statements_more=f"{len(statements):,}" if len(statements) > statements_listed else "",
         links=links)

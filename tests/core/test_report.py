@@ -31,6 +31,7 @@ def page() -> str:
                                 "status": "ok"}])
     links = {"theme_evidence": "tables/theme_evidence.csv", "discovered_topics": "tables/discovered_topics.csv",
              "theme_compare": "tables/theme_compare.csv", "evaluation_per_theme": "tables/evaluation_per_theme.csv",
+             "codebook_diff": "tables/codebook_diff.csv",
              "actor_themes": "tables/actor_themes.csv", "statements": "interim/statements.parquet"}
     return build_report(title="Themes & <meetings>", corpus_note="Note", summary={"sentences": 4, "group_by": "meeting"},
                         tables=tables(), statements=statements, figures={}, links=links)
@@ -58,3 +59,23 @@ def test_kwic_highlights_the_first_match_and_later_ones_in_the_right_context():
     left, key, right = kwic("aa KEY bb KEY cc", [(3, 6), (10, 13)], width=20)
     assert left == [("aa ", False)] and key == [("KEY", True)]
     assert ("KEY", True) in right
+
+
+def test_the_report_shows_what_a_codebook_edit_changed_only_when_compare_ran():
+    assert 'id="edit"' not in page()
+    extra = tables()
+    extra["codebook_diff"] = pd.DataFrame([{"theme": "remedy", "change": "gained", "sentence_id": "s-9",
+                                            "meeting_id": "M1", "evidence": "redress", "rules": "remedy.r",
+                                            "sentence": "Workers sought <redress>."}])
+    extra["codebook_diff_shares"] = pd.DataFrame([{"group_id": "M1", "label": "M1", "start_date": "", "order": 0,
+                                                   "theme": "remedy", "sentences": 4, "share_before": 0.0,
+                                                   "share_low_before": 0.0, "share_high_before": 0.49,
+                                                   "share_after": 0.25, "share_low_after": 0.05,
+                                                   "share_high_after": 0.7, "change": 0.25}])
+    statements = pd.DataFrame([{"path": "a.txt", "title": "A", "series": "", "start_date": None, "city": "",
+                                "status": "ok"}])
+    links = {"theme_evidence": "t.csv", "discovered_topics": "d.csv", "actor_themes": "a.csv", "statements": "s",
+             "theme_compare": "c.csv", "evaluation_per_theme": "e.csv", "codebook_diff": "tables/codebook_diff.csv"}
+    html = build_report(title="T", corpus_note="", summary={"sentences": 4}, tables=extra, statements=statements,
+                        figures={}, links=links)
+    assert 'id="edit"' in html and "+25.0 points" in html and "&lt;redress&gt;" in html
