@@ -11,7 +11,7 @@ from pipeline import compare, ingest, tag
 from .conftest import PARAMS, ROOT, SEED
 
 
-def test_a_one_pattern_edit_lists_exactly_the_sentences_it_gains(tmp_path):
+def test_a_one_pattern_edit_lists_exactly_the_sentences_it_gains(tmp_path, monkeypatch):
     original = ROOT / "corpus/codebook.yaml"
     data = yaml.safe_load(original.read_text(encoding="utf-8"))
     remedy = next(t for t in data["themes"] if t["id"] == "remedy")
@@ -42,3 +42,19 @@ def test_a_one_pattern_edit_lists_exactly_the_sentences_it_gains(tmp_path):
     remedy_rows = shares[shares["theme"] == "remedy"]
     assert (remedy_rows["sentences_with_theme_after"] - remedy_rows["sentences_with_theme_before"]).sum() == len(expected)
     assert (shares.loc[shares["theme"] != "remedy", "change"] == 0).all()
+
+    # the same edit named as a git revision gives the same rows
+    import subprocess
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "codebook.yaml").write_bytes(original.read_bytes())
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    for cmd in (["init", "-q"], ["add", "codebook.yaml"], ["commit", "-qm", "old"]):
+        subprocess.run(git + cmd, cwd=repo, check=True)
+    (repo / "codebook.yaml").write_bytes(edited.read_bytes())
+    monkeypatch.chdir(repo)
+    assert compare.main(["--codebook-from", "HEAD", "--codebook", "codebook.yaml", "--interim", str(interim),
+                         "--gazetteer", str(ROOT / "corpus/gazetteer/actors.yaml"),
+                         "--cities", str(ROOT / "corpus/gazetteer/cities.csv"),
+                         "--tables", str(repo), "--params", str(PARAMS)]) == 0
+    assert pd.read_csv(repo / "codebook_diff.csv", keep_default_na=False).equals(diff)
