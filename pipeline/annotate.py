@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from . import _stage
-from .core.annotate import (agreement, candidate_scores, disagreements, gold_rows, pick_queue, read_labels,
-                            write_queue_xlsx)
+from .core.annotate import (agreement, candidate_scores, disagreements, gold_rows, labels_by_coder, pick_queue,
+                            read_labels, write_queue_xlsx)
 from .core.codebook import load_codebook
 from .core.errors import PipelineError
 from .core.evaluate import load_gold
@@ -37,12 +37,7 @@ SCORED_AT_MOST = 20_000  # sentences scored for the queue (a fixed sample on lar
 
 def coder_files(gold_dir: Path) -> dict[str, dict[str, set[str]]]:
     """Labels by coder from every gold file whose rows name a coder."""
-    by_coder: dict[str, dict[str, set[str]]] = {}
-    for path in sorted(gold_dir.glob("*.jsonl")):
-        for row in load_gold(path):
-            if row.get("coder"):
-                by_coder.setdefault(str(row["coder"]), {})[str(row["id"])] = set(row["themes"])
-    return by_coder
+    return labels_by_coder(row for path in sorted(gold_dir.glob("*.jsonl")) for row in load_gold(path))
 
 
 def read_corpus(interim: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -75,11 +70,8 @@ def queue(args) -> int:
         pool = pool.iloc[np.linspace(0, len(pool) - 1, SCORED_AT_MOST).astype(int)]
     rule_themes = mentions.groupby("sentence_id")["label"].agg(set).to_dict()
     model = ThemeModel.load(args.model) if args.model.exists() else None
-    probs = np.zeros((len(pool), len(themes)))
-    if model is not None and len(pool):
-        raw = model.probabilities(pool["text"].tolist())
-        for j, theme in enumerate(model.learned):
-            probs[:, themes.index(theme)] = raw[:, j]
+    probs = model.theme_probabilities(pool["text"].tolist()) if model is not None else \
+        np.zeros((len(pool), len(themes)))
     words = {t.id: theme_terms(t) for t in book.themes}
     suggestive = {}
     for s in pool.itertuples():

@@ -12,7 +12,6 @@ with their 95% Wilson intervals).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import tempfile
@@ -29,8 +28,8 @@ from .core.io import csv_writer, write_all
 from .core.layout import Layout
 from .core.nlp import tagging_pipeline
 from .core.params import load_params
-from .core.tagstream import TagCache, read_tasks, tag_tasks
-from .stages import code_version
+from .core.tagstream import read_tasks, tag_tasks
+from .stages import tag_cache
 
 L = Layout()
 
@@ -52,10 +51,8 @@ def theme_mentions_with(codebook: Path, args, params) -> pd.DataFrame:
     (entity part reused; theme matching alone where needed)."""
     nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=codebook,
                            trained=params.tag.trained_pipeline)
-    entity_version = code_version("pipeline.tag", args.gazetteer.read_text(encoding="utf-8"),
-                                  args.cities.read_text(encoding="utf-8"), params.tag.trained_pipeline)
-    cache = TagCache(Path(params.tag.cache_dir) if params.tag.cache_dir else None, entity_version=entity_version,
-                     theme_version=hashlib.sha256(codebook.read_bytes()).hexdigest()[:16])
+    cache = tag_cache(folder=params.tag.cache_dir, gazetteer=args.gazetteer, cities=args.cities, codebook=codebook,
+                      trained=params.tag.trained_pipeline)
     total, tasks = read_tasks(args.interim / "statements.parquet", args.interim / "paragraphs.parquet")
     names = {a.id: a.name for a in load_actors(args.gazetteer)}
     counts: dict = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import _stage
-from .core.annotate import agreement
+from .core.annotate import agreement, labels_by_coder
 from .core.evaluate import all_gold_files, evaluate_gold_file, learning_curve, load_gold, split_of
 from .core.layout import Layout
 from .core.io import csv_writer, json_writer, write_all
@@ -64,11 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     metrics = {"held_out": held_out or "none: every gold file here was looked at while writing the codebook, so "
                                         "these figures are optimistic; add a held-out file to evaluate.gold",
                "written_against": {n: h for n, h in headlines.items() if h["rules_written_against"]}}
-    by_coder = {}
-    for entry in files:
-        for row in load_gold(Path(entry.file)):
-            if row.get("coder") and row["coder"] != "adjudicated":
-                by_coder.setdefault(str(row["coder"]), {})[str(row["id"])] = set(row["themes"])
+    by_coder = labels_by_coder(row for entry in files for row in load_gold(Path(entry.file)))
+    by_coder.pop("adjudicated", None)
     if len(by_coder) >= 2:
         metrics["coders"] = agreement(by_coder, nlp.get_pipe("bali_themes").codebook.ids())
     if not args.gold:

@@ -235,6 +235,18 @@ def code_version(module: str, *extra: str) -> str:
     return h.hexdigest()[:16]
 
 
+def tag_cache(*, folder: str, gazetteer: Path, cities: Path, codebook: Path, trained: str = ""):
+    """The tag stage's per-statement cache: the entity part versioned by all
+    the code the stage runs, the gazetteers and the library versions; the
+    theme part by the codebook on top of that. Shared by the tag stage and
+    `compare`, which re-matches themes on the same cached entity parts."""
+    from .core.tagstream import TagCache
+    entity_version = code_version("pipeline.tag", gazetteer.read_text(encoding="utf-8"),
+                                  cities.read_text(encoding="utf-8"), trained)
+    theme_version = hashlib.sha256(codebook.read_bytes()).hexdigest()[:16]
+    return TagCache(Path(folder) if folder else None, entity_version=entity_version, theme_version=theme_version)
+
+
 # -- dvc.yaml -----------------------------------------------------------------------------------------------------
 
 DVC_LAYOUT = Layout(statements=Path("${corpus.statements}"), manifest=Path("${corpus.manifest}"))

@@ -10,9 +10,7 @@ theme matching.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
-from pathlib import Path
 
 from . import _stage
 from .core import records
@@ -20,21 +18,9 @@ from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
 from .core.learned import ThemeModel, model_mentions
 from .core.nlp import tagging_pipeline
-from .core.params import TagParams
 from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE, frame
-from .core.tagstream import ParquetStream, TagCache, mover, read_tasks, tag_tasks
-from .stages import code_version
-
-
-def make_cache(args, params: TagParams) -> TagCache:
-    """The per-statement cache, versioned by everything that shapes the results:
-    the entity part by all the code the stage runs, the gazetteers and the
-    library versions; the theme part by the codebook on top of that."""
-    entity_version = code_version("pipeline.tag", args.gazetteer.read_text(encoding="utf-8"), args.cities.read_text(encoding="utf-8"),
-                                  params.trained_pipeline)
-    theme_version = hashlib.sha256(args.codebook.read_bytes()).hexdigest()[:16]
-    return TagCache(Path(params.cache_dir) if params.cache_dir else None, entity_version=entity_version,
-                    theme_version=theme_version)
+from .core.tagstream import ParquetStream, mover, read_tasks, tag_tasks
+from .stages import tag_cache
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     params = _stage.params(args).tag
     nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                            trained=params.trained_pipeline)
-    cache = make_cache(args, params)
+    cache = tag_cache(folder=params.cache_dir, gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
+                      trained=params.trained_pipeline)
     total, tasks = read_tasks(args.interim / "statements.parquet", args.interim / "paragraphs.parquet")
     names = {a.id: a.name for a in load_actors(args.gazetteer)}
     model = ThemeModel.load(args.model) if args.model.exists() else None

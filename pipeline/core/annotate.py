@@ -286,6 +286,16 @@ def gold_rows(labels: Iterable[Label], *, coder: str, source: str, date: str) ->
 
 # -- agreement --------------------------------------------------------------------------------------------------
 
+def labels_by_coder(rows: Iterable[Mapping]) -> dict[str, dict[str, set[str]]]:
+    """Gold rows that name a coder, as coder -> sentence id -> themes
+    ('adjudicated' included: callers leave it out of agreement)."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for row in rows:
+        if row.get("coder"):
+            out.setdefault(str(row["coder"]), {})[str(row["id"])] = set(row["themes"])
+    return out
+
+
 def agreement(by_coder: Mapping[str, Mapping[str, set[str]]], themes: Sequence[str]) -> dict:
     """Krippendorff's alpha per theme (nominal, over every sentence two or
     more coders labelled; the krippendorff package) and micro-F1 between
@@ -352,11 +362,7 @@ def simulate(book, pool: Sequence[dict], test: Sequence[dict], *, rules_of, n: i
         return score(test, {r["id"]: p for r, p in zip(test, combined)}, themes)["micro"]["f1"]
 
     def queue_order(seed: int) -> list[str]:
-        model = ThemeModel(themes).fit(*training_set(book))
-        probs = model.probabilities([r["text"] for r in pool])
-        full = np.zeros((len(pool), len(themes)))
-        for j, t in enumerate(model.learned):
-            full[:, themes.index(t)] = probs[:, j]
+        full = ThemeModel(themes).fit(*training_set(book)).theme_probabilities([r["text"] for r in pool])
         frame = pd.DataFrame({"sentence_id": [r["id"] for r in pool], "statement_id": [r["id"] for r in pool],
                               "text": [r["text"] for r in pool]})
         scored = candidate_scores(frame, {r["id"]: s for r, s in zip(pool, pool_rules)}, full, themes, {})

@@ -69,10 +69,14 @@ def compare(gold: Sequence[dict], themes: Sequence[str], *, by: str, **predictio
     rules."""
     scores = {name: score(gold, {r["id"]: p for r, p in zip(gold, pred)}, themes) for name, pred in predictions.items()}
     table = {name: {"micro": s["micro"], "macro": s["macro"]} for name, s in scores.items()}
-    rules = table["rules"]["micro"]
-    keep = max((name for name, t in table.items() if t["micro"]["precision"] >= rules["precision"]),
-               key=lambda name: (table[name]["micro"]["f1"], name == "rules"))
-    return {"model_judged_by": by, **table, "keep": keep}
+    return {"model_judged_by": by, **table, "keep": tagger_to_keep({n: t["micro"] for n, t in table.items()})}
+
+
+def tagger_to_keep(micro: Mapping[str, Mapping[str, float]]) -> str:
+    """The tagger with the best micro-F1 that loses no precision against the rules (the rules on a tie)."""
+    rules = micro["rules"]["precision"]
+    return max((name for name, m in micro.items() if m["precision"] >= rules),
+               key=lambda name: (micro[name]["f1"], name == "rules"))
 
 
 def all_gold_files(listed: Sequence, folder: Path) -> list:
@@ -193,8 +197,9 @@ def evaluate_gold_file(name: str, gold: Sequence[dict], *, nlp, model, learned, 
     judged_by = ""
     if model is not None:
         if model_saw_it:
-            held_out = cross_validated(book, gold, themes, folds=learned.folds, threshold=learned.threshold,
-                                       combine_threshold=learned.combine_threshold, c=learned.c)
+            held_out = cross_validated(book, gold, themes, groups=[document_of(r) for r in gold], folds=learned.folds,
+                                       threshold=learned.threshold, combine_threshold=learned.combine_threshold,
+                                       c=learned.c)
             judged_by, by_model, confident = "cross-validation", held_out["model"], held_out["confident"]
         else:
             texts = [r["text"] for r in gold]
@@ -226,8 +231,7 @@ def evaluate_gold_file(name: str, gold: Sequence[dict], *, nlp, model, learned, 
         disagreement_rows += disagreements
     if judged_by:
         headline["model_judged_by"] = judged_by
-        candidates = {"rules": (headline["precision"], headline["f1"])}
-        candidates.update({t: (headline[f"{t}_precision"], headline[f"{t}_f1"]) for t in ("model", "combined")})
-        headline["keep"] = max((t for t, (p, _) in candidates.items() if p >= headline["precision"]),
-                               key=lambda t: (candidates[t][1], t == "rules"))
+        headline["keep"] = tagger_to_keep(
+            {"rules": headline, **{t: {"precision": headline[f"{t}_precision"], "f1": headline[f"{t}_f1"]}
+                                   for t in ("model", "combined")}})
     return headline, theme_rows, disagreement_rows

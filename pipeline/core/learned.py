@@ -16,7 +16,6 @@ import joblib
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
@@ -84,6 +83,16 @@ class ThemeModel:
                 probs[:, j] = platt(probs[:, j], *self.calibration[theme])
         return probs
 
+    def theme_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities with one column per theme of the codebook
+        (0 for themes the model could not learn)."""
+        out = np.zeros((len(texts), len(self.themes)))
+        if texts:
+            probs = self.probabilities(texts)
+            for j, theme in enumerate(self.learned):
+                out[:, self.themes.index(theme)] = probs[:, j]
+        return out
+
     def joined_themes(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """For each text, the joined themes the model is sure enough of, with their probabilities."""
         if not self.joined or not texts:
@@ -113,25 +122,15 @@ def combine(rules: Sequence[set[str]], model: Sequence[set[str]]) -> list[set[st
     return [r | m for r, m in zip(rules, model)]
 
 
-def cross_validated(book: Codebook, gold: Sequence[dict], themes: Sequence[str], *, folds: int = 5,
-                    threshold: float = 0.5, combine_threshold: float = 0.8,
+def cross_validated(book: Codebook, gold: Sequence[dict], themes: Sequence[str], *, groups: Sequence[str],
+                    folds: int = 5, threshold: float = 0.5, combine_threshold: float = 0.8,
                     c: float = 4.0) -> dict[str, list[set[str]]]:
-    """Held-out model predictions for every gold row: each fold's rows are
-    predicted by a model trained on the codebook's examples and the other
-    folds. Returns {"model": [...], "confident": [...]} in gold order."""
-    n = len(gold)
-    model_pred: list[set[str]] = [set() for _ in range(n)]
-    confident: list[set[str]] = [set() for _ in range(n)]
-    if n < folds:
-        folds = max(2, n)
-    for train_idx, test_idx in KFold(n_splits=folds, shuffle=True, random_state=0).split(np.arange(n)):
-        texts, labels = training_set(book, [gold[i] for i in train_idx])
-        model = ThemeModel(themes, threshold=threshold, c=c).fit(texts, labels)
-        held_out = [gold[i]["text"] for i in test_idx]
-        for i, predicted, sure in zip(test_idx, model.predict(held_out),
-                                      model.predict(held_out, threshold=combine_threshold)):
-            model_pred[i], confident[i] = predicted, sure
-    return {"model": model_pred, "confident": confident}
+    """Held-out model predictions for every gold row, from :func:`out_of_fold`
+    (each row predicted by a model that did not see its document). Returns
+    {"model": [...], "confident": [...]} in gold order."""
+    probs, cols = out_of_fold(book, gold, themes, groups=groups, folds=folds, c=c)
+    return {"model": [{t for t, p in zip(cols, row) if p >= threshold} for row in probs],
+            "confident": [{t for t, p in zip(cols, row) if p >= combine_threshold} for row in probs]}
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
