@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from .core.errors import PipelineError
 from .core.params import Params, load_params
+from .core.workers import Workers
 
 
 def parser(description: str, stage: str | None = None) -> argparse.ArgumentParser:
@@ -23,7 +24,18 @@ def parser(description: str, stage: str | None = None) -> argparse.ArgumentParse
         from .stages import FLAG_HELP, stage as declared
         for flag, default in declared(stage).flags.items():
             p.add_argument(flag, type=Path, default=default, help=FLAG_HELP[flag])
+        if stage in ("ingest", "tag"):
+            p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help=f"a running Dask scheduler (tcp://host:8786) to spread the work over its workers "
+                                f"(default: {stage}.scheduler in params; empty = this machine)")
     return p
+
+
+def workers(args: argparse.Namespace, section) -> Workers:
+    """The workers a stage's params section (n_process, scheduler) and its
+    --scheduler flag ask for."""
+    scheduler = args.scheduler if args.scheduler is not None else section.scheduler
+    return Workers(n_process=section.n_process, scheduler=scheduler)
 
 
 def params(args: argparse.Namespace) -> Params:

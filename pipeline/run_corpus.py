@@ -5,12 +5,13 @@
 
 The project's own outputs/ are not touched. The stages and their order are those of dvc.yaml (both come
 from pipeline/stages.py). Params come from params.yaml with any --set overrides, checked, and written to
-OUT/params.yaml, so the run can be repeated exactly.
+OUT/params.yaml, so the run can be repeated exactly. A rerun into the same --out skips every stage
+whose code, params and input files are unchanged since it last ran (stamps in OUT/.stamps/), as
+`dvc repro` does for the project's own pipeline.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from .core.errors import PipelineError
 from .core.io import text_writer, write_all
 from .core.layout import Layout
 from .core.params import Params, dump_params, load_params, parse_params
-from .stages import stages
+from .stages import run_stage, stages
 
 
 def apply_overrides(params: Params, assignments: list[str]) -> Params:
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True, help="output folder (interim/, tables/, figures/, report.html)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a params.yaml value (repeatable)")
+    p.add_argument("--force", action="store_true",
+                   help="run every stage even when nothing it reads changed since its last run into --out")
     args = p.parse_args(argv)
     if not args.statements.is_dir():
         raise PipelineError(f"{args.statements}: no such folder: give the folder of statement files")
@@ -67,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
                           **({"codebook": args.codebook} if args.codebook else {}))
     for stage in stages(layout):
         started = time.perf_counter()
-        importlib.import_module(stage.module).main(stage.argv() + ["--params", str(run_params)])
-        _stage.log(f"run_corpus: {stage.name} done in {time.perf_counter() - started:.1f} s")
+        ran = run_stage(stage, run_params, stamps=args.out / ".stamps", force=args.force)
+        _stage.log(f"run_corpus: {stage.name} done in {time.perf_counter() - started:.1f} s" if ran else
+                   f"run_corpus: {stage.name} skipped: nothing it reads changed since its last run (--force to rerun)")
     _stage.log(f"run_corpus: report at {layout.report}")
     return 0
 

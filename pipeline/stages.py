@@ -212,6 +212,29 @@ def code_deps(s: Stage) -> list[Path]:
     return sorted(f.relative_to(ROOT) for f in files)
 
 
+def run_stage(s: Stage, params_file: Path, *, stamps: Path | None = None, force: bool = False) -> bool:
+    """Run a stage with a params file. With a ``stamps`` folder, skip it
+    (unless ``force``) when nothing it reads (code, command line, its params,
+    input files) changed since it last wrote its outputs, untouched; True
+    when it ran."""
+    import importlib
+
+    from .core.params import load_params
+    from .core.stamps import Stamps, file_states, fingerprint
+    outputs = [*s.outs, *s.published, *s.metrics]
+    params = load_params(params_file)
+    if stamps is not None:
+        values = {key: getattr(getattr(params, key.split(".")[0]), key.split(".")[1]) for key in s.params}
+        print_ = fingerprint(code_version(s.module), s.argv(), values,
+                             file_states([*s.deps, *(PACKAGE / f for f in s.data_files)]))
+        if not force and Stamps(stamps).fresh(s.name, print_, outputs):
+            return False
+    importlib.import_module(s.module).main(s.argv() + ["--params", str(params_file)])
+    if stamps is not None:
+        Stamps(stamps).record(s.name, print_, outputs)
+    return True
+
+
 LIBRARIES = ("spacy", "spacy-lookups-data", "pandas", "pyarrow", "numpy", "scikit-learn", "pdfminer.six",
              "trafilatura", "python-docx", "datasketch")
 

@@ -2,7 +2,8 @@
 
     python -m pipeline.tag --interim outputs/interim --gazetteer corpus/gazetteer/actors.yaml ...
 
-Statements are tagged one by one (in `tag.n_process` worker processes) and the rows streamed to
+Statements are tagged one by one (in `tag.n_process` worker processes, or on the workers of the Dask
+scheduler at `tag.scheduler` / `--scheduler`) and the rows streamed to
 Parquet, so memory stays flat however large the corpus. Results are cached per statement in
 `tag.cache_dir`: a rerun tags only new or changed statements, and a codebook edit re-runs only
 theme matching.
@@ -15,11 +16,11 @@ from collections import Counter
 from . import _stage
 from .core import records
 from .core.gazetteer import load_actors
-from .core.io import csv_writer, json_writer, write_all
+from .core.io import ParquetStream, csv_writer, json_writer, mover, write_all
 from .core.learned import ThemeModel, model_mentions
 from .core.nlp import tagging_pipeline
 from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE, frame
-from .core.tagstream import ParquetStream, mover, read_tasks, tag_tasks
+from .core.tagstream import PipelineSpec, read_tasks, tag_tasks
 from .stages import tag_cache
 
 
@@ -40,8 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     people, attendance, checks = [], [], []
     kinds, labels, counts = Counter(), Counter(), {}
     try:
-        results = tag_tasks(tasks, nlp=nlp, names=names, cache=cache, n_process=params.n_process,
-                            counts=counts)
+        spec = PipelineSpec.of(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
+                               trained=params.trained_pipeline)
+        results = tag_tasks(tasks, nlp=nlp, names=names, cache=cache, workers=_stage.workers(args, params),
+                            spec=spec, counts=counts)
         for rows in _stage.progress(results, desc="tag", unit="statement", total=total):
             if joined:  # applied after the cache: a retrained model never meets stale cached rows
                 rows.mentions += model_mentions(model, rows.sentences, rows.mentions, parents)

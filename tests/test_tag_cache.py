@@ -123,8 +123,8 @@ def test_a_bug_planted_in_any_tagging_module_is_never_hidden_by_a_warm_cache(cor
     assert mentions_after_tagging() > 0
     tagstream = project / "pipeline/core/tagstream.py"
     source = tagstream.read_text(encoding="utf-8")
-    planted = source.replace("    return split_rows(tag_statement(doc, task.statement_id, task.paragraphs, _NAMES))",
-                             "    rows = tag_statement(doc, task.statement_id, task.paragraphs, _NAMES)\n"
+    planted = source.replace("    return split_rows(tag_statement(doc, task.statement_id, task.paragraphs, names))",
+                             "    rows = tag_statement(doc, task.statement_id, task.paragraphs, names)\n"
                              "    rows.mentions.clear()\n    return split_rows(rows)")
     assert planted != source
     tagstream.write_text(planted, encoding="utf-8")

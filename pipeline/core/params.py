@@ -31,11 +31,14 @@ class IngestParams(_Section):
     cache_dir: str = ".cache/ingest"
     near_duplicate_threshold: float = Field(0.9, gt=0, le=1)
     keep_duplicates: bool = False
+    n_process: int = Field(1, ge=1)  # local worker processes reading files
+    scheduler: str = ""  # address of a running Dask scheduler (tcp://host:8786); "" = this machine
 
 
 class TagParams(_Section):
     trained_pipeline: str = ""
     n_process: int = Field(1, ge=1)
+    scheduler: str = ""  # address of a running Dask scheduler (tcp://host:8786); "" = this machine
     cache_dir: str = ".cache/tag"
 
 

@@ -145,11 +145,14 @@ ATTENDANCE_CHECK = {
 
 def arrow_schema(record: Mapping[str, str], types: Mapping[str, str]):
     """An Arrow schema for a record: every column a string unless ``types``
-    says int64 or bool (for writing Parquet in chunks with one schema)."""
+    says int64, float64 or bool (for writing Parquet in chunks with one schema)."""
     import pyarrow as pa
-    kinds = {"int64": pa.int64(), "bool": pa.bool_()}
+    kinds = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
     return pa.schema([(name, kinds.get(types.get(name, ""), pa.string())) for name in record])
 
 
+STATEMENT_SCHEMA_TYPES = {"n_chars": "int64", "n_words": "int64", "ordinal": "int64", "similarity": "float64"}
+MEETING_SCHEMA_TYPES = {"ordinal": "int64"}
+PARAGRAPH_SCHEMA_TYPES = {"order": "int64", "start": "int64", "end": "int64"}
 SENTENCE_SCHEMA_TYPES = {"start": "int64", "end": "int64", "n_words": "int64"}
 MENTION_SCHEMA_TYPES = {"in_gazetteer": "bool", "start": "int64", "end": "int64"}

@@ -1,8 +1,9 @@
 """From one statement file to statement, meeting and paragraph rows.
 
-:func:`ingest_file` is the whole job for one file; :func:`ingest_corpus`
-runs it over a folder, adds duplicates and manifest rows whose file is
-missing, and returns the three tables plus one message per problem.
+:func:`ingest_file` is the whole job for one file; :func:`read_corpus`
+runs it over a folder (in workers, with a cache); :func:`near_duplicates`
+and :func:`missing_files` find what to add or leave out. `ingeststream`
+puts them together into Parquet tables without holding the corpus in memory.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-import pandas as pd
 
 from .cache import JsonStore
 from .clean import Block, clean_pages
@@ -24,7 +25,8 @@ from .extract import Unreadable, extract, format_of
 from .manifest import ManifestRow
 from .metadata import (DateSpan, find_city, find_co_chairs, find_dates, find_ordinal, find_series,
                        first_dated_span, parse_date_field)
-from .records import MEETING, METADATA_FIELDS, PARAGRAPH, STATEMENT, frame
+from .records import MEETING, METADATA_FIELDS, STATEMENT
+from .workers import Workers, blocks
 
 OPENING_PARAGRAPHS = 3
 
@@ -40,14 +42,6 @@ class IngestRules:
     heading_max_words: int = 25
     near_duplicate_threshold: float = 0.9
     keep_duplicates: bool = False
-
-
-@dataclass
-class IngestResult:
-    statements: pd.DataFrame
-    meetings: pd.DataFrame
-    paragraphs: pd.DataFrame
-    messages: list[str]
 
 
 def statement_id_for(digest: str) -> str:
@@ -321,97 +315,111 @@ def _shingles(text: str, size: int = 5) -> set[bytes]:
     return {" ".join(words[i:i + size]).encode() for i in range(max(1, len(words) - size + 1))} if words else set()
 
 
-def mark_near_duplicates(statements: list[dict], *, threshold: float, num_perm: int = 128,
-                         cache: JsonStore | None = None) -> None:
-    """Mark every ok statement whose word 5-grams overlap an earlier one's (in
-    path order) by at least ``threshold`` (Jaccard, estimated by MinHash with
-    LSH: datasketch) with ``duplicate_of`` and ``similarity``; the earliest
-    of a set of copies is the one kept. Signatures are kept in ``cache``, so
-    a rerun hashes only new texts."""
+def minhash_of(text: str, *, cache: JsonStore | None = None, num_perm: int = 128):
+    """The MinHash signature of a text's word 5-grams (datasketch), from
+    ``cache`` when it holds one; None for a text without words."""
     import numpy as np
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHash
+    key = hashlib.sha256(f"minhash:{num_perm}:{text}".encode("utf-8")).hexdigest()
+    stored = cache.get(key) if cache else None
+    if stored is not None:
+        return MinHash(num_perm=num_perm, seed=1, hashvalues=np.array(stored["values"], dtype=np.uint64),
+                       scheme=stored["scheme"])
+    shingles = _shingles(text)
+    if not shingles:
+        return None
+    mh = MinHash(num_perm=num_perm, seed=1)
+    mh.update_batch(sorted(shingles))
+    if cache:
+        cache.put(key, {"scheme": mh.scheme, "values": [int(v) for v in mh.hashvalues]})
+    return mh
+
+
+def near_duplicates(signed: Iterable[tuple[str, str, object]], *, threshold: float,
+                    num_perm: int = 128) -> dict[str, tuple[str, float]]:
+    """{statement id: (id of the statement it repeats, similarity)} for every
+    (path, statement id, MinHash) whose word 5-grams overlap an earlier one's
+    (in path order) by at least ``threshold`` (Jaccard, estimated by MinHash
+    with LSH: datasketch). The earliest of a set of copies is the one kept."""
+    from datasketch import MinHashLSH
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    kept: dict[str, tuple[MinHash, str]] = {}  # path -> (hash, statement id)
-    for row in sorted((r for r in statements if r["status"] == "ok"), key=lambda r: r["path"]):
-        key = hashlib.sha256(f"minhash:{num_perm}:{row['text']}".encode("utf-8")).hexdigest()
-        stored = cache.get(key) if cache else None
-        if stored is not None:
-            mh = MinHash(num_perm=num_perm, seed=1, hashvalues=np.array(stored["values"], dtype=np.uint64),
-                         scheme=stored["scheme"])
-        else:
-            shingles = _shingles(row["text"])
-            if not shingles:
-                continue
-            mh = MinHash(num_perm=num_perm, seed=1)
-            mh.update_batch(sorted(shingles))
-            if cache:
-                cache.put(key, {"scheme": mh.scheme, "values": [int(v) for v in mh.hashvalues]})
-        matches = sorted((-mh.jaccard(kept[path][0]), path) for path in lsh.query(mh))
+    kept: dict[str, tuple[object, str]] = {}  # path -> (hash, statement id)
+    marks = {}
+    for path, sid, mh in sorted(signed, key=lambda r: r[0]):
+        matches = sorted((-mh.jaccard(kept[other][0]), other) for other in lsh.query(mh))
         if matches and -matches[0][0] >= threshold:
-            row["duplicate_of"], row["similarity"] = kept[matches[0][1]][1], round(-matches[0][0], 3)
+            marks[sid] = (kept[matches[0][1]][1], round(-matches[0][0], 3))
         else:
-            kept[row["path"]] = (mh, row["statement_id"])
-            lsh.insert(row["path"], mh)
+            kept[path] = (mh, sid)
+            lsh.insert(path, mh)
+    return marks
 
 
-def ingest_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, rules: IngestRules,
-                  progress: Callable[[Iterable], Iterable] = lambda xs: xs, cache: JsonStore | None = None,
-                  ) -> IngestResult:
-    """Every file under ``statements_dir`` (sorted, dot-files ignored) plus a
-    failed row for each manifest entry whose file is missing. With a
-    ``cache`` (whose folder the caller versions by the rules), a file already
-    read with the same bytes, path and manifest row is not read again."""
+def _ingest_item(rules: IngestRules, item: tuple[str, bytes, ManifestRow | None]) -> tuple[dict, list, list]:
+    rel, data, given = item
+    return ingest_file(rel, data, given=given, rules=rules)
+
+
+def read_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, rules: IngestRules,
+                workers: Workers | None = None, cache: JsonStore | None = None,
+                progress: Callable[[Iterable], Iterable] = lambda xs: xs, block: int = 64,
+                ) -> Iterator[tuple[dict, list[dict], list[dict]]]:
+    """(statement row, meeting rows, paragraph rows) for every file under
+    ``statements_dir`` (sorted, dot-files ignored) and every entry refused,
+    in that order; a second file with the same bytes is a skipped row. Files
+    are read ``block`` at a time by ``workers``; with a ``cache`` (whose
+    folder the caller versions by the rules), a file already read with the
+    same bytes, path and manifest row is not read again."""
     files, refused = corpus_files(statements_dir)
-    statements, meetings, paragraphs, messages = [], [], [], []
     for rel, reason in refused:
-        statements.append(_empty_statement(rel, digest="", fmt=format_of(Path(rel)), status="failed", reason=reason))
+        yield _empty_statement(rel, digest="", fmt=format_of(Path(rel)), status="failed", reason=reason), [], []
     first_of: dict[str, str] = {}
-    for path in progress(files):
-        rel = path.relative_to(statements_dir).as_posix()
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-        if digest in first_of and data.strip():
-            row = _empty_statement(rel, digest=digest, fmt=format_of(path), status="skipped",
-                                   reason=f"duplicate of {first_of[digest]}: remove one of the two files")
-            row["statement_id"] = statement_id_for(hashlib.sha256(f"{digest}:{rel}".encode()).hexdigest())
-            row["duplicate_of"], row["similarity"] = statement_id_for(digest), 1.0
-            statements.append(row)
-        else:
-            first_of.setdefault(digest, rel)
-            given = manifest.get(rel)
-            key = hashlib.sha256(json.dumps([digest, rel, given.values if given else None,
-                                             given.warnings if given else None], default=str).encode()).hexdigest()
-            hit = cache.get(key) if cache else None
-            if hit is not None:
-                statement, found_meetings, found_paragraphs = hit
-            else:
-                statement, found_meetings, found_paragraphs = ingest_file(rel, data, given=given, rules=rules)
-                if cache:
-                    cache.put(key, [statement, found_meetings, found_paragraphs])
-            statements.append(statement)
-            meetings += found_meetings
-            paragraphs += found_paragraphs
-    mark_near_duplicates(statements, threshold=rules.near_duplicate_threshold, cache=cache)
-    path_of = {s["statement_id"]: s["path"] for s in statements}
-    for s in statements:
-        if s["status"] == "ok" and s["duplicate_of"] and not rules.keep_duplicates:
-            s["status"] = "skipped"
-            s["reason"] = "; ".join(filter(None, [s["reason"], (
-                f"repeats {path_of[s['duplicate_of']]} (similarity {s['similarity']:.2f}): left out of the counts "
-                "(set ingest.keep_duplicates: true to count it)")]))
-    counted = {s["statement_id"] for s in statements if s["status"] == "ok"}
-    meetings = [m for m in meetings if m["statement_id"] in counted]
-    paragraphs = [p for p in paragraphs if p["statement_id"] in counted]
-    present = {s["path"] for s in statements}
-    for rel, row in sorted(manifest.items()):
-        if rel not in present:
-            statements.append(_empty_statement(
-                rel, digest="", fmt=format_of(Path(rel)), status="failed",
-                reason=f"listed in the manifest (line {row.line}) but no such file: add it or remove the row"))
-    for s in statements:
-        if s["reason"]:
-            messages.append(f"{statements_dir / s['path']}: {s['status']}: {s['reason']}")
-    result = IngestResult(frame(statements, STATEMENT), frame(meetings, MEETING), frame(paragraphs, PARAGRAPH), messages)
-    for table in (result.statements, result.meetings):
-        table["ordinal"] = table["ordinal"].astype("Int64")
-    return result
+    with (workers or Workers()) as pool:
+        for chunk in blocks(progress(files), block):
+            planned, work = [], []
+            for path in chunk:
+                rel = path.relative_to(statements_dir).as_posix()
+                data = path.read_bytes()
+                digest = hashlib.sha256(data).hexdigest()
+                if digest in first_of and data.strip():
+                    row = _empty_statement(rel, digest=digest, fmt=format_of(path), status="skipped",
+                                           reason=f"duplicate of {first_of[digest]}: remove one of the two files")
+                    row["statement_id"] = statement_id_for(hashlib.sha256(f"{digest}:{rel}".encode()).hexdigest())
+                    row["duplicate_of"], row["similarity"] = statement_id_for(digest), 1.0
+                    planned.append((None, (row, [], [])))
+                    continue
+                first_of.setdefault(digest, rel)
+                given = manifest.get(rel)
+                key = hashlib.sha256(json.dumps([digest, rel, given.values if given else None,
+                                                 given.warnings if given else None], default=str).encode()).hexdigest()
+                hit = cache.get(key) if cache else None
+                if hit is None:
+                    work.append((rel, data, given))
+                planned.append((key, tuple(hit) if hit is not None else None))
+            results = pool.map(partial(_ingest_item, rules), work)
+            for key, found in planned:
+                if found is None:
+                    found = next(results)
+                    if cache:
+                        cache.put(key, list(found))
+                yield found
+
+
+def missing_files(manifest: Mapping[str, ManifestRow], present: set[str]) -> list[dict]:
+    """A failed statement row for each manifest entry whose file is not in ``present``."""
+    return [_empty_statement(rel, digest="", fmt=format_of(Path(rel)), status="failed",
+                             reason=f"listed in the manifest (line {row.line}) but no such file: add it or remove the row")
+            for rel, row in sorted(manifest.items()) if rel not in present]
+
+
+def leave_out_duplicate(row: dict, *, duplicate_of: str, similarity: float, path_of_original: str,
+                        keep_duplicates: bool) -> dict:
+    """The statement row marked as repeating another; unless ``keep_duplicates``,
+    skipped (left out of the counts) with the reason."""
+    row = {**row, "duplicate_of": duplicate_of, "similarity": similarity}
+    if row["status"] == "ok" and not keep_duplicates:
+        row["status"] = "skipped"
+        row["reason"] = "; ".join(filter(None, [row["reason"], (
+            f"repeats {path_of_original} (similarity {similarity:.2f}): left out of the counts "
+            "(set ingest.keep_duplicates: true to count it)")]))
+    return row

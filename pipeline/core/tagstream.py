@@ -14,23 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 from spacy.language import Language
 from spacy.util import filter_spans
 
 from .cache import JsonStore
-from .io import remove_leftovers
 from .errors import PipelineError
 from .tagging import TagRows, tag_statement, theme_rows
+from .workers import Workers, blocks
 
 
 @dataclass(frozen=True)
@@ -114,21 +111,48 @@ def join_rows(entity_part: dict, theme_part: list) -> TagRows:
                    people=entity_part["people"], attendance=entity_part["attendance"], checks=entity_part["checks"])
 
 
-# The pipeline and names used by worker processes (set before they fork).
-_NLP: Language | None = None
-_NAMES: dict[str, str] = {}
+@dataclass(frozen=True)
+class PipelineSpec:
+    """What a worker needs to build the tag stage's pipeline itself (on a
+    Dask worker): absolute paths, which must exist where it runs."""
+
+    gazetteer: str
+    cities: str
+    codebook: str
+    trained: str = ""
+
+    @classmethod
+    def of(cls, *, gazetteer: Path, cities: Path, codebook: Path, trained: str = "") -> PipelineSpec:
+        return cls(*(str(Path(p).resolve()) for p in (gazetteer, cities, codebook)), trained)
 
 
-def _tag_fully(task: Task) -> tuple[dict, list]:
-    doc = _NLP(task.text)
-    return split_rows(tag_statement(doc, task.statement_id, task.paragraphs, _NAMES))
+# Pipelines (and actor names) by spec, built once per process: the parent
+# registers its own before local workers fork; a Dask worker builds its own.
+_CONTEXTS: dict[object, tuple[Language, dict[str, str]]] = {}
 
 
-def _tag_themes(task: Task, entity_part: dict) -> list:
+def _context(key: object) -> tuple[Language, dict[str, str]]:
+    if key not in _CONTEXTS:
+        if not isinstance(key, PipelineSpec):
+            raise PipelineError("tag: a worker has no pipeline: pass a PipelineSpec to tag on a Dask cluster")
+        from .gazetteer import load_actors
+        from .nlp import build_nlp
+        nlp = build_nlp(gazetteer=Path(key.gazetteer), cities=Path(key.cities), codebook=Path(key.codebook),
+                        trained=key.trained or None)
+        _CONTEXTS[key] = (nlp, {a.id: a.name for a in load_actors(Path(key.gazetteer))})
+    return _CONTEXTS[key]
+
+
+def _tag_fully(nlp: Language, names: dict[str, str], task: Task) -> tuple[dict, list]:
+    doc = nlp(task.text)
+    return split_rows(tag_statement(doc, task.statement_id, task.paragraphs, names))
+
+
+def _tag_themes(nlp: Language, task: Task, entity_part: dict) -> list:
     """Theme matching alone, on a doc rebuilt from the cached sentences and entities."""
-    doc = _NLP.make_doc(task.text)
+    doc = nlp.make_doc(task.text)
     for name in ("sentencizer", "paragraph_sentences"):
-        doc = _NLP.get_pipe(name)(doc)
+        doc = nlp.get_pipe(name)(doc)
     starts = {s["sentence_id"]: s["start"] for s in entity_part["sentences"]}
     spans = []
     for m in entity_part["mentions"]:
@@ -138,39 +162,35 @@ def _tag_themes(task: Task, entity_part: dict) -> list:
         if span is not None:
             spans.append(span)
     doc.ents = filter_spans(spans)
-    doc = _NLP.get_pipe("bali_themes")(doc)
+    doc = nlp.get_pipe("bali_themes")(doc)
     return theme_rows(doc, task.statement_id, entity_part["sentences"])
 
 
-def _compute(item: tuple[str, Task, dict | None]) -> tuple[dict | None, list | None]:
-    """Work for one statement: nothing (cached), theme matching alone, or all of it."""
+def _compute(key: object, item: tuple[str, Task, dict | None]) -> tuple[dict | None, list | None]:
+    """Work for one statement: theme matching alone, or all of it."""
+    nlp, names = _context(key)
     kind, task, entity_part = item
-    if kind == "cached":
-        return None, None
     if kind == "themes_only":
-        return None, _tag_themes(task, entity_part)
-    return _tag_fully(task)
+        return None, _tag_themes(nlp, task, entity_part)
+    return _tag_fully(nlp, names, task)
 
 
 def tag_tasks(tasks: Iterable[Task], *, nlp: Language, names: dict[str, str], cache: TagCache,
-              n_process: int = 1, block: int = 256, counts: dict | None = None) -> Iterator[TagRows]:
+              workers: Workers | None = None, spec: PipelineSpec | None = None, block: int = 256,
+              counts: dict | None = None) -> Iterator[TagRows]:
     """TagRows for each task, in input order. Cached parts are reused; the
-    rest is computed (in ``n_process`` forked workers when > 1) and cached.
-    Tasks are taken ``block`` at a time, so memory does not grow with the
-    corpus. ``counts`` (if given) receives how many statements were cached,
-    re-themed or tagged."""
-    global _NLP, _NAMES
-    _NLP, _NAMES = nlp, names
+    rest is computed (by ``workers``: this process, local processes or a Dask
+    cluster, which needs ``spec`` to build the pipeline) and cached. Tasks are
+    taken ``block`` at a time, so memory does not grow with the corpus.
+    ``counts`` (if given) receives how many statements were cached, re-themed
+    or tagged."""
+    key = spec if spec is not None else ("local", id(nlp))
+    _CONTEXTS[key] = (nlp, names)
     counts = counts if counts is not None else {}
     for k in ("cached", "themes_only", "tagged"):
         counts.setdefault(k, 0)
-    pool = None
-    if n_process > 1:
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                              else "spawn")
-        pool = context.Pool(n_process)
-    try:
-        for chunk in _blocks(tasks, block):
+    with (workers or Workers()) as pool:
+        for chunk in blocks(tasks, block):
             planned = []
             for task in chunk:
                 entity_part, theme_part = cache.get(task.key)
@@ -178,74 +198,14 @@ def tag_tasks(tasks: Iterable[Task], *, nlp: Language, names: dict[str, str], ca
                     "themes_only" if entity_part is not None else "tagged"
                 planned.append((kind, task, entity_part, theme_part))
             work = [(kind, task, entity_part if kind == "themes_only" else None)
-                    for kind, task, entity_part, _ in planned]
-            results = pool.imap(_compute, work, chunksize=4) if pool else map(_compute, work)
-            for (kind, task, entity_part, theme_part), (new_entities, new_themes) in zip(planned, results):
+                    for kind, task, entity_part, _ in planned if kind != "cached"]
+            results = pool.map(partial(_compute, key), work)
+            for kind, task, entity_part, theme_part in planned:
                 counts[kind] += 1
                 if kind == "tagged":
-                    entity_part, theme_part = new_entities, new_themes
+                    entity_part, theme_part = next(results)
                     cache.put(task.key, entity_part, theme_part)
                 elif kind == "themes_only":
-                    theme_part = new_themes
+                    theme_part = next(results)[1]
                     cache.put(task.key, None, theme_part)
                 yield join_rows(entity_part, theme_part)
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-
-
-def _blocks(items: Iterable, size: int) -> Iterator[list]:
-    block = []
-    for item in items:
-        block.append(item)
-        if len(block) >= size:
-            yield block
-            block = []
-    if block:
-        yield block
-
-
-class ParquetStream:
-    """Rows appended in chunks to a Parquet file beside ``target`` (so memory
-    stays flat); :meth:`close` returns the finished temporary file, which the
-    caller moves into place with the run's other outputs, or removes."""
-
-    def __init__(self, target: Path, schema: pa.Schema, *, chunk_rows: int = 50_000) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(target)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        self.path = Path(tmp)
-        self.schema = schema
-        self.chunk_rows = chunk_rows
-        self.buffer: list[dict] = []
-        self.rows = 0
-        self.writer = pq.ParquetWriter(self.path, schema, compression="zstd")
-
-    def extend(self, rows: Sequence[dict]) -> None:
-        self.buffer.extend(rows)
-        if len(self.buffer) >= self.chunk_rows:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.buffer:
-            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
-            self.rows += len(self.buffer)
-            self.buffer = []
-
-    def close(self) -> Path:
-        self._flush()
-        self.writer.close()
-        return self.path
-
-    def discard(self) -> None:
-        try:
-            self.writer.close()
-        finally:
-            self.path.unlink(missing_ok=True)
-
-
-def mover(path: Path) -> Callable[[Path], None]:
-    """A writer for :func:`io.write_all` that puts an already written file in place."""
-    return lambda target: os.replace(path, target)

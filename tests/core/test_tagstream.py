@@ -7,7 +7,8 @@ import pyarrow as pa
 import pytest
 
 from pipeline.core.errors import PipelineError
-from pipeline.core.tagstream import ParquetStream, Task, read_tasks
+from pipeline.core.io import ParquetStream
+from pipeline.core.tagstream import Task, read_tasks
 
 
 def test_rows_streamed_in_chunks_read_back_whole_and_in_order(tmp_path):
