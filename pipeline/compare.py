@@ -100,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     statements = pd.read_parquet(args.interim / "statements.parquet", columns=["statement_id", "speaker", "party"])
     groups = trends.meeting_groups(pd.read_parquet(args.interim / "meetings.parquet"), by=params.trends.group_by,
                                    statements=statements)
-    shares = share_changes(trends.theme_trends(sentences, before, groups, themes),
-                           trends.theme_trends(sentences, after, groups, themes))
+    counts = trends.sentence_counts(sentences)
+    shares = share_changes(trends.theme_trends(counts, before, groups, themes),
+                           trends.theme_trends(counts, after, groups, themes))
     write_all({args.tables / "codebook_diff.csv": csv_writer(diff),
                args.tables / "codebook_diff_shares.csv": csv_writer(shares)})
     summary = diff.groupby(["theme", "change"]).size().unstack(fill_value=0) if len(diff) else None

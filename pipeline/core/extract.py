@@ -46,6 +46,9 @@ def format_of(path: Path) -> str:
     return _FORMAT_BY_SUFFIX.get(path.suffix.lower(), path.suffix.lower().lstrip("."))
 
 
+_CONTROL_BYTES = [bytes([b]) for b in range(32) if b < 9 or 13 < b]
+
+
 def decode_text(data: bytes) -> tuple[str, list[str]]:
     """UTF-8 (with or without BOM); failing that Windows-1252/Latin-1 with a
     warning. Bytes that look binary raise :class:`Unreadable`."""
@@ -56,7 +59,7 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
             raise Unreadable(f"starts like UTF-16 but is not valid UTF-16 (byte {err.start}): "
                              "re-save the statement as UTF-8 text") from err
     sample = data[:8192]
-    if b"\x00" in sample or sum(b < 9 or 13 < b < 32 for b in sample) > 0.05 * max(len(sample), 1):
+    if b"\x00" in sample or sum(map(sample.count, _CONTROL_BYTES)) > 0.05 * max(len(sample), 1):
         raise Unreadable("binary content, not text: save the statement as UTF-8 text, or give it its real extension")
     try:
         return data.decode("utf-8-sig"), []

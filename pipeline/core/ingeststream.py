@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -23,8 +24,7 @@ from .io import ParquetStream
 from .manifest import ManifestRow
 from .records import (MEETING, MEETING_SCHEMA_TYPES, PARAGRAPH, PARAGRAPH_SCHEMA_TYPES, STATEMENT,
                       STATEMENT_SCHEMA_TYPES, arrow_schema, frame)
-from .statements import (IngestRules, leave_out_duplicate, minhash_of, missing_files, near_duplicates,
-                         read_corpus)
+from .statements import IngestRules, leave_out_duplicate, missing_files, near_duplicates, read_corpus
 from .workers import Workers
 
 TABLES = {"statements": (STATEMENT, STATEMENT_SCHEMA_TYPES), "meetings": (MEETING, MEETING_SCHEMA_TYPES),
@@ -119,13 +119,13 @@ def _first_pass(statements_dir, manifest, *, rules, scratch, workers, cache, pro
             stream.write_frame(typed_frame(pending[name], name))
             pending[name] = []
 
-    for statement, meetings, paragraphs in read_corpus(statements_dir, manifest, rules=rules, workers=workers,
-                                                       cache=cache, progress=progress):
+    for statement, meetings, paragraphs, signature in read_corpus(
+            statements_dir, manifest, rules=rules, workers=workers, cache=cache, progress=progress):
         rows.append({"statement_id": statement["statement_id"], "path": statement["path"]})
-        if statement["status"] == "ok":
-            mh = minhash_of(statement["text"], cache=cache)
-            if mh is not None:
-                signed.append((statement["path"], statement["statement_id"], mh))
+        if signature is not None:
+            # as a uint64 array: an eighth of the memory of the list of Python ints
+            signed.append((statement["path"], statement["statement_id"],
+                           {**signature, "values": np.asarray(signature["values"], dtype=np.uint64)}))
         pending["statements"].append(statement)
         pending["meetings"] += meetings
         pending["paragraphs"] += paragraphs

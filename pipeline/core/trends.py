@@ -5,6 +5,11 @@ Every function takes the tag stage's tables (DataFrames) and returns a
 DataFrame whose columns the README's "Trend tables" section describes. Counts are of
 sentences unless a column says otherwise, so every number can be traced back
 to sentence ids (``theme_evidence`` lists them).
+
+Sentences come as *counts* (:func:`sentence_counts`: sentences and words per
+statement and meeting), not one row per sentence: a corpus of millions of
+sentences is summed as it is read, and the tables need only the mentions
+(which carry their sentence, statement and meeting) besides.
 """
 
 from __future__ import annotations
@@ -114,24 +119,56 @@ def _group_table(groups: pd.DataFrame) -> pd.DataFrame:
     return groups.drop(columns="meeting_id").drop_duplicates("group_id").sort_values("order")
 
 
-def sentence_groups(sentences: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    """Sentences with their group; a sentence whose meeting is unknown stops
-    the run (the tag and ingest outputs would be out of step)."""
-    out = sentences[["sentence_id", "statement_id", "meeting_id", "n_words"]].merge(
-        groups[["meeting_id", "group_id"]], on="meeting_id", how="left")
+COUNT_COLUMNS = ["statement_id", "meeting_id", "sentences", "n_words"]
+
+
+def sentence_counts(sentences: pd.DataFrame) -> pd.DataFrame:
+    """Sentences and words per statement and meeting, from one row per
+    sentence (statement_id, meeting_id, n_words); summable batch by batch."""
+    if sentences.empty:
+        return pd.DataFrame(columns=COUNT_COLUMNS).astype({"sentences": "int64", "n_words": "int64"})
+    out = sentences.groupby(["statement_id", "meeting_id"], as_index=False, sort=True).agg(
+        sentences=("n_words", "size"), n_words=("n_words", "sum"))
+    return out[COUNT_COLUMNS]
+
+
+def add_counts(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """The sum of several :func:`sentence_counts` (e.g. of batches of a file)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return sentence_counts(pd.DataFrame(columns=["statement_id", "meeting_id", "n_words"]))
+    return pd.concat(parts).groupby(["statement_id", "meeting_id"], as_index=False, sort=True)[
+        ["sentences", "n_words"]].sum()[COUNT_COLUMNS]
+
+
+def _with_group(table: pd.DataFrame, groups: pd.DataFrame, what: str) -> pd.DataFrame:
+    """``table`` (with a meeting_id) with the group of its meeting; a meeting
+    that is not in ``groups`` stops the run (the tag and ingest outputs would
+    be out of step)."""
+    out = table.merge(groups[["meeting_id", "group_id"]], on="meeting_id", how="left")
     if out["group_id"].isna().any():
         missing = out.loc[out["group_id"].isna(), "meeting_id"].iloc[0]
-        raise PipelineError(f"trends: sentences refer to meeting {missing!r}, which meetings.parquet does not have: "
+        raise PipelineError(f"trends: {what} refer to meeting {missing!r}, which meetings.parquet does not have: "
                             "rerun ingest and tag (`dvc repro`)")
     return out
 
 
-def theme_trends(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
+def count_groups(counts: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Sentence counts with their group."""
+    return _with_group(counts[COUNT_COLUMNS], groups, "sentences")
+
+
+def mention_groups(mentions: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Mentions with the group of their sentence's meeting."""
+    return _with_group(mentions, groups, "mentions")
+
+
+def theme_trends(counts: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
                  themes: Sequence[tuple[str, str]]) -> pd.DataFrame:
     """One row per group x theme, zero counts included."""
-    sg = sentence_groups(sentences, groups)
-    tm = mentions[mentions["kind"] == "theme"].merge(sg[["sentence_id", "group_id"]], on="sentence_id")
-    totals = sg.groupby("group_id").agg(sentences=("sentence_id", "size"), words=("n_words", "sum"),
+    cg = count_groups(counts, groups)
+    tm = mention_groups(mentions[mentions["kind"] == "theme"], groups)
+    totals = cg.groupby("group_id").agg(sentences=("sentences", "sum"), words=("n_words", "sum"),
                                         statements=("statement_id", "nunique"))
     rows = []
     by_key = {key: g for key, g in tm.groupby(["group_id", "label"])}
@@ -166,31 +203,32 @@ COMPARE_COLUMNS = ["group_id", "label", "start_date", "order", "compare", "theme
                    "sentences_with_theme", "sentences", "share", "share_low", "share_high"]
 
 
-def compared_values(sentences: pd.DataFrame, value_of: dict[str, str], *, by: str, top: int) -> dict[str, str]:
+def compared_values(counts: pd.DataFrame, value_of: dict[str, str], *, by: str, top: int) -> dict[str, str]:
     """Each statement's value of the compared field, the ``top`` values with
     the most sentences kept and the rest pooled as 'other'; a statement
     without a value is 'no <by>'."""
-    values = sentences["statement_id"].map(value_of).fillna("").replace("", f"no {by}")
-    counts = values.value_counts()
-    keep = sorted(counts.index, key=lambda v: (-counts[v], v))[:top]
-    return {sid: (v if v in keep else "other") for sid, v in zip(sentences["statement_id"], values)}
+    values = counts["statement_id"].map(value_of).fillna("").replace("", f"no {by}")
+    per_value = counts["sentences"].groupby(values).sum()
+    keep = sorted(per_value.index, key=lambda v: (-per_value[v], v))[:top]
+    return {sid: (v if v in keep else "other") for sid, v in zip(counts["statement_id"], values)}
 
 
-def theme_compare(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
+def theme_compare(counts: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
                   themes: Sequence[tuple[str, str]], *, value_of: dict[str, str], by: str, top: int = 6,
                   ) -> pd.DataFrame:
     """A second dimension across the groups: for each group, compared value
     (speaker, party, series) and theme, the share of that value's sentences
     carrying the theme, with its Wilson interval. Only combinations with
     sentences are listed."""
-    if not by or sentences.empty:
+    if not by or counts.empty:
         return pd.DataFrame(columns=COMPARE_COLUMNS)
-    sg = sentence_groups(sentences, groups)
-    compare_of = compared_values(sg, value_of, by=by, top=top)
-    sg["compare"] = sg["statement_id"].map(compare_of)
-    tm = mentions[mentions["kind"] == "theme"][["sentence_id", "label"]].drop_duplicates()
-    tm = tm.merge(sg[["sentence_id", "group_id", "compare"]], on="sentence_id")
-    totals = sg.groupby(["group_id", "compare"]).size()
+    cg = count_groups(counts, groups)
+    compare_of = compared_values(cg, value_of, by=by, top=top)
+    cg["compare"] = cg["statement_id"].map(compare_of)
+    tm = mention_groups(mentions[mentions["kind"] == "theme"][["sentence_id", "statement_id", "meeting_id", "label"]]
+                        .drop_duplicates(["sentence_id", "label"]), groups)
+    tm["compare"] = tm["statement_id"].map(compare_of)
+    totals = cg.groupby(["group_id", "compare"])["sentences"].sum()
     hits = tm.groupby(["group_id", "compare", "label"]).size()
     table = _group_table(groups).set_index("group_id")
     rows = []
@@ -216,12 +254,9 @@ def theme_shares_wide(theme_trends: pd.DataFrame) -> pd.DataFrame:
     return wide[themes].reset_index().rename_axis(columns=None)
 
 
-def entity_trends(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
-                  names: dict[str, str]) -> pd.DataFrame:
+def entity_trends(mentions: pd.DataFrame, groups: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """States and organisations named per group (only those named)."""
-    sg = sentence_groups(sentences, groups)
-    em = mentions[(mentions["kind"] == "entity") & mentions["label"].isin(ACTOR_LABELS)]
-    em = em.merge(sg[["sentence_id", "group_id"]], on="sentence_id")
+    em = mention_groups(mentions[(mentions["kind"] == "entity") & mentions["label"].isin(ACTOR_LABELS)], groups)
     cols = ["group_id", "order", "canonical_id", "name", "label", "sentences", "mentions", "statements"]
     if em.empty:
         return pd.DataFrame(columns=cols)
@@ -245,20 +280,19 @@ def attendance_trends(attendance: pd.DataFrame, groups: pd.DataFrame) -> pd.Data
     return out.sort_values(["order", "role"])[cols]
 
 
-def actor_themes(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
-                 names: dict[str, str], *, examples: int = 3) -> pd.DataFrame:
+def actor_themes(mentions: pd.DataFrame, groups: pd.DataFrame, names: dict[str, str], *,
+                 examples: int = 3) -> pd.DataFrame:
     """Which states and organisations are named in the same sentence as
     which theme, with the first example sentence ids."""
     cols = ["canonical_id", "name", "label", "theme", "sentences", "statements", "groups", "example_sentence_ids"]
-    sg = sentence_groups(sentences, groups)
     actors = mentions[(mentions["kind"] == "entity") & mentions["label"].isin(ACTOR_LABELS)]
     themes = mentions[mentions["kind"] == "theme"]
-    pairs = actors[["sentence_id", "statement_id", "canonical_id", "label", "text"]].drop_duplicates(
+    pairs = actors[["sentence_id", "statement_id", "meeting_id", "canonical_id", "label", "text"]].drop_duplicates(
         ["sentence_id", "canonical_id"]).merge(themes[["sentence_id", "label"]].drop_duplicates()
                                               .rename(columns={"label": "theme"}), on="sentence_id")
     if pairs.empty:
         return pd.DataFrame(columns=cols)
-    pairs = pairs.merge(sg[["sentence_id", "group_id"]], on="sentence_id")
+    pairs = mention_groups(pairs, groups)
     out = pairs.groupby(["canonical_id", "label", "theme"], as_index=False).agg(
         sentences=("sentence_id", "nunique"), statements=("statement_id", "nunique"), groups=("group_id", "nunique"),
         example_sentence_ids=("sentence_id", lambda s: " ".join(sorted(set(s))[:examples])),
@@ -275,16 +309,17 @@ def terms_of(text: str) -> list[str]:
     return [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
 
 
-def count_terms(texts: Iterable[tuple[str, str]]) -> dict[str, Counter]:
+def count_terms(texts: Iterable[tuple[str, str]], *, into: dict[str, Counter] | None = None) -> dict[str, Counter]:
     """Term counts per group from (group id, sentence text) pairs (which the
-    caller can stream: the whole corpus need not be in memory)."""
-    counts: dict[str, Counter] = {}
+    caller can stream: the whole corpus need not be in memory), added
+    ``into`` earlier counts when given."""
+    counts: dict[str, Counter] = {} if into is None else into
     for gid, text in texts:
         counts.setdefault(gid, Counter()).update(terms_of(text))
     return counts
 
 
-def emerging(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
+def emerging(counts: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
              themes: Sequence[tuple[str, str]], *, term_counts: dict[str, Counter], top_terms: int = 20,
              min_count: int = 3) -> pd.DataFrame:
     """The latest group against all earlier ones: every theme, and the
@@ -300,11 +335,11 @@ def emerging(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFra
     order = dict(zip(table["group_id"], table["order"]))
     first_seen_of = {gid: (gid, label, date) for gid, label, date in
                      zip(table["group_id"], table["label"], table["start_date"])}
-    sg = sentence_groups(sentences, groups)
-    is_latest = sg["group_id"] == latest
-    n1, n0 = int(is_latest.sum()), int((~is_latest).sum())
+    cg = count_groups(counts, groups)
+    is_latest = cg["group_id"] == latest
+    n1, n0 = int(cg.loc[is_latest, "sentences"].sum()), int(cg.loc[~is_latest, "sentences"].sum())
     rows = []
-    tm = mentions[mentions["kind"] == "theme"].merge(sg[["sentence_id", "group_id"]], on="sentence_id")
+    tm = mention_groups(mentions[mentions["kind"] == "theme"], groups)
     for theme_id, theme_label in themes:
         hits = tm[tm["label"] == theme_id].drop_duplicates("sentence_id")
         a = int((hits["group_id"] == latest).sum())
@@ -342,8 +377,8 @@ def _keyness_row(kind: str, item: str, label: str, a: int, n1: int, b: int, n0: 
             "first_seen_group": first_seen[0], "first_seen_label": first_seen[1], "first_seen_date": first_seen[2]}
 
 
-def theme_evidence(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
-                   statements: pd.DataFrame, texts: pd.DataFrame) -> pd.DataFrame:
+def theme_evidence(mentions: pd.DataFrame, groups: pd.DataFrame, statements: pd.DataFrame,
+                   texts: pd.DataFrame) -> pd.DataFrame:
     """Every theme mention with its sentence and statement: the rows behind
     every theme count (one row per mention; a sentence with two matches of
     one theme counts once in the trends). ``texts`` has the ``sentence_id``
@@ -353,7 +388,7 @@ def theme_evidence(sentences: pd.DataFrame, mentions: pd.DataFrame, groups: pd.D
     tm = mentions[mentions["kind"] == "theme"]
     if tm.empty:
         return pd.DataFrame(columns=cols)
-    out = tm.merge(sentence_groups(sentences, groups)[["sentence_id", "group_id"]], on="sentence_id")
+    out = mention_groups(tm, groups)
     out = out.merge(texts[["sentence_id", "text"]].rename(columns={"text": "sentence"}), on="sentence_id")
     st = statements.set_index("statement_id")
     names = (st["title"].fillna("").where(st["title"].fillna("") != "", st["path"])).to_dict()

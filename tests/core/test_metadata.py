@@ -49,6 +49,24 @@ def test_find_series_takes_the_earliest_named_series():
     assert find_series("no series here", rules) is None
 
 
+SERIES_RULES = [{"series": "A", "patterns": ["Working Group", "WG"]}, {"series": "B", "patterns": ["Group", "WG-TIP"]},
+                {"series": "C", "patterns": ["working group on trafficking"]}]
+
+
+@given(st.lists(st.sampled_from(["Working Group", "WG-TIP", "WG", "group", "on trafficking", "x-WG", "WGs", "the",
+                                 "Group,", "-Group"]), max_size=8))
+def test_find_series_is_the_earliest_whole_phrase_and_at_a_tie_the_rule_listed_first(words):
+    import re
+    text = " ".join(words)
+    found = []  # the definition, phrase by phrase
+    for order, rule in enumerate(SERIES_RULES):
+        for phrase in rule["patterns"]:
+            m = re.search(r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])", text, re.I)
+            if m:
+                found.append((m.start(), order, rule["series"]))
+    assert find_series(text, SERIES_RULES) == (min(found)[2] if found else None)
+
+
 def test_find_city_prefers_the_city_after_in():
     cities = {"Adelaide": "Australia", "Manila": "Philippines"}
     assert find_city("the 2023 Adelaide Strategy; events in Manila, the Philippines", cities) == ("Manila", "Philippines")

@@ -79,13 +79,22 @@ def tagged() -> tuple[pd.DataFrame, pd.DataFrame]:
     return sentences, mentions
 
 
+def test_sentence_counts_summed_batch_by_batch_equal_the_counts_of_the_whole():
+    sentences, _ = tagged()
+    whole = trends.sentence_counts(sentences)
+    assert whole.values.tolist() == [["s1", "s1-m0", 1, 10], ["s2", "s2-m0", 1, 10], ["s3", "s3-m0", 2, 20]]
+    halves = trends.add_counts([trends.sentence_counts(sentences.iloc[:3]), trends.sentence_counts(sentences.iloc[3:])])
+    assert halves.equals(whole)
+    assert trends.add_counts([]).empty and list(trends.add_counts([]).columns) == trends.COUNT_COLUMNS
+
+
 THEMES = [("trafficking", "Trafficking"), ("fishing", "Fishing"), ("scam_centres", "Scam centres")]
 
 
 def test_theme_trends_have_a_row_for_every_meeting_and_theme_including_zeros():
     sentences, mentions = tagged()
     groups = trends.meeting_groups(meetings_table())
-    table = trends.theme_trends(sentences, mentions, groups, THEMES)
+    table = trends.theme_trends(trends.sentence_counts(sentences), mentions, groups, THEMES)
     assert len(table) == 4 * len(THEMES)
     row = table[(table.group_id == "UN General Debate 58") & (table.theme == "scam_centres")].iloc[0]
     assert (row.sentences_with_theme, row.sentences, row.share, row.mentions) == (2, 2, 1.0, 2)
@@ -98,7 +107,7 @@ def test_theme_trends_have_a_row_for_every_meeting_and_theme_including_zeros():
 
 def test_actors_are_paired_with_the_themes_of_their_sentences():
     sentences, mentions = tagged()
-    pairs = trends.actor_themes(sentences, mentions, trends.meeting_groups(meetings_table()), {"FJI": "Fiji"})
+    pairs = trends.actor_themes(mentions, trends.meeting_groups(meetings_table()), {"FJI": "Fiji"})
     assert pairs[["name", "theme", "sentences", "example_sentence_ids"]].values.tolist() == [["Fiji", "fishing", 1, "a2"]]
 
 
@@ -108,16 +117,18 @@ def test_emerging_compares_the_latest_meeting_with_all_earlier_ones():
     groups = trends.meeting_groups(meetings)
     group_of = dict(zip(groups.meeting_id, groups.group_id))
     counts = trends.count_terms((group_of[m], t) for m, t in zip(sentences.meeting_id, sentences.text))
-    table = trends.emerging(sentences, mentions, groups, THEMES, term_counts=counts, min_count=1)
+    table = trends.emerging(trends.sentence_counts(sentences), mentions, groups, THEMES, term_counts=counts,
+                            min_count=1)
     scam = table[(table.kind == "theme") & (table.item == "scam_centres")].iloc[0]
     assert (scam.latest_count, scam.latest_total, scam.earlier_count, scam.earlier_total) == (2, 2, 0, 2)
     assert scam.direction == "up" and scam.first_seen_group == "UN General Debate 58" and scam.first_seen_date == "2003"
     assert "scam" in set(table.loc[table.kind == "term", "item"])
-    assert trends.emerging(sentences, mentions, trends.meeting_groups(meetings.iloc[:1]), THEMES,
+    assert trends.emerging(trends.sentence_counts(sentences), mentions, trends.meeting_groups(meetings.iloc[:1]), THEMES,
                            term_counts=counts).empty
 
 
 def test_a_sentence_whose_meeting_is_unknown_stops_the_run():
     sentences, mentions = tagged()
     with pytest.raises(PipelineError, match="meeting 's3-m0'"):
-        trends.theme_trends(sentences, mentions, trends.meeting_groups(meetings_table().iloc[:2]), THEMES)
+        trends.theme_trends(trends.sentence_counts(sentences), mentions,
+                            trends.meeting_groups(meetings_table().iloc[:2]), THEMES)
