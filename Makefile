@@ -67,7 +67,7 @@ trove: $(STAMP)  ## every stage on the Trove press releases (TROVE=.tar.xz or fo
 	if [ -d "$(TROVE)" ]; then cp -r "$(TROVE)" $(TROVE_OUT)/corpus/statements; \
 	else tar -xJf "$(TROVE)" -C $(TROVE_OUT)/corpus && mv $(TROVE_OUT)/corpus/trove_pressreleases $(TROVE_OUT)/corpus/statements; fi
 	$(BIN)/python -m pipeline.run_corpus $(TROVE_OUT)/corpus/statements --out $(TROVE_OUT) \
-	  --set trends.group_by=year --set trends.compare_by=party --set tag.n_process=2 \
+	  --set trends.group_by=year --set trends.compare_by=party --set tag.n_process=2 --set ingest.n_process=2 \
 	  --set "charts.source=Australian ministers' press releases on refugees and boat arrivals (Trove, via wragge/trove-parliament-pressreleases)" \
 	  --set "report.title=Australian press releases on refugees and people smuggling: themes by year" \
 	  --set "report.corpus_note=Press releases and interview transcripts by Australian federal politicians, 1959-2017 (each year a group; copies issued by several offices counted once), tagged with the project's theme codebook."

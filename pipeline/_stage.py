@@ -25,7 +25,7 @@ def parser(description: str, stage: str | None = None) -> argparse.ArgumentParse
         for flag, default in declared(stage).flags.items():
             p.add_argument(flag, type=Path, default=default, help=FLAG_HELP[flag])
         if stage in ("ingest", "tag"):
-            p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+            p.add_argument("--scheduler", default=argparse.SUPPRESS, metavar="ADDRESS",
                            help=f"a running Dask scheduler (tcp://host:8786) to spread the work over its workers "
                                 f"(default: {stage}.scheduler in params; empty = this machine)")
     return p
@@ -34,7 +34,7 @@ def parser(description: str, stage: str | None = None) -> argparse.ArgumentParse
 def workers(args: argparse.Namespace, section) -> Workers:
     """The workers a stage's params section (n_process, scheduler) and its
     --scheduler flag ask for."""
-    scheduler = args.scheduler if args.scheduler is not None else section.scheduler
+    scheduler = getattr(args, "scheduler", section.scheduler)
     return Workers(n_process=section.n_process, scheduler=scheduler)
 
 

@@ -35,6 +35,9 @@ class JsonStore:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        # json.dumps, not json.dump: dumps runs the C encoder, dump the pure-Python
+        # one (it writes in pieces), which made writing the tag cache ~5x slower
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f, ensure_ascii=False, separators=(",", ":"))
+            f.write(text)
         os.replace(tmp, path)

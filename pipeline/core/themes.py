@@ -248,9 +248,10 @@ class ThemeTagger:
             hits[(bisect.bisect_right(sent_starts, start), rule_id)][fld].append((start, end))
         # the name of an organisation, forum, working group, meeting or title is no evidence of its theme
         names = [(e.start, e.end) for e in doc.ents if e.label_ == "ORG"]
+        text = doc.text  # built once: Doc.text and Span.text join their tokens on every call
         for i in sorted({n for n, _ in hits}):  # names are looked for only in sentences with a theme word
             start, end = sent_starts[i - 1], sent_starts[i] if i < len(sent_starts) else len(doc)
-            names += forum_names(doc[start:end])
+            names += forum_names(doc, text, doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text))
         spans: list[Span] = []
         for (_, rule_id), found in hits.items():
             for fld in ("patterns", "requires"):
@@ -285,18 +286,22 @@ _NAME_REST = re.compile(rf"{_TITLE_WORD}(?:(?:\s*,\s*|\s+(?:and|of|in|the|&|on|f
 _NAME_BEFORE = re.compile(rf"(?:{_TITLE_WORD}\s+){{1,8}}$")
 
 
-def forum_names(doc: Doc | Span) -> list[tuple[int, int]]:
-    """Token ranges (in the doc) of names of forums, bodies and titles written in title case."""
-    text = doc.text
+def forum_names(doc: Doc, text: str | None = None, start_char: int = 0, end_char: int | None = None,
+                ) -> list[tuple[int, int]]:
+    """Token ranges of names of forums, bodies and titles written in title
+    case, in ``doc`` or between two of its character offsets (``text`` is
+    ``doc.text``, passed by a caller that has it already)."""
+    text = doc.text if text is None else text
+    end_char = len(text) if end_char is None else end_char
     out: list[tuple[int, int]] = []
-    for m in _NAME_HEAD_AT.finditer(text):
-        rest = _NAME_REST.match(text, m.end())
+    for m in _NAME_HEAD_AT.finditer(text, start_char, end_char):
+        rest = _NAME_REST.match(text, m.end(), end_char)
         end = rest.end() if rest else m.end()
-        window = max(0, m.start() - 160)
+        window = max(start_char, m.start() - 160)
         before = _NAME_BEFORE.search(text, window, m.start())
         start = before.start() if before else m.start()
         span = doc.char_span(start, end, alignment_mode="expand")
-        if span is not None and not (out and span.start < out[-1][1]):  # char_span gives doc token indices
+        if span is not None and not (out and span.start < out[-1][1]):
             out.append((span.start, span.end))
     return out
 
