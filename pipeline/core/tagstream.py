@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import pandas as pd
 import pyarrow.parquet as pq
 from spacy.language import Language
 from spacy.util import filter_spans
@@ -48,24 +47,38 @@ class Task:
 
 def read_tasks(statements_path: Path, paragraphs_path: Path) -> tuple[int, Iterator[Task]]:
     """How many statements have status ok, and those statements as tasks,
-    read in batches, each with its paragraphs (whose text is a slice of the
-    statement's)."""
+    each with its paragraphs (whose text is a slice of the statement's).
+
+    Both tables are streamed in batches, side by side: ingest writes each
+    statement's paragraphs together and in the order of the statements, so
+    memory does not grow with the corpus. Paragraphs left over at the end
+    (tables out of step) stop the run rather than being dropped."""
     for path in (statements_path, paragraphs_path):
         if not path.exists():
             raise PipelineError(f"{path}: not found: run the ingest stage first (`dvc repro ingest`)")
     columns = ["paragraph_id", "statement_id", "meeting_id", "section", "order", "kind", "start", "end"]
-    paragraphs = pd.read_parquet(paragraphs_path, columns=columns).sort_values(["statement_id", "order"])
-    bounds = paragraphs.groupby("statement_id", sort=False).indices
-    rows = paragraphs.to_dict("records")
     total = pq.read_table(statements_path, columns=["status"]).column("status").to_pylist().count("ok")
 
+    def paragraphs() -> Iterator[dict]:
+        for batch in pq.ParquetFile(paragraphs_path).iter_batches(batch_size=20_000, columns=columns):
+            yield from batch.to_pylist()
+
     def tasks() -> Iterator[Task]:
+        rows = paragraphs()
+        ahead = next(rows, None)
         for batch in pq.ParquetFile(statements_path).iter_batches(batch_size=64,
                                                                   columns=["statement_id", "status", "text"]):
             for sid, status, text in zip(*(batch.column(i).to_pylist() for i in range(3))):
-                if status == "ok":
-                    yield Task(sid, text, tuple({**rows[i], "text": text[rows[i]["start"]:rows[i]["end"]]}
-                                                for i in bounds.get(sid, [])))
+                if status != "ok":
+                    continue
+                mine = []
+                while ahead is not None and ahead["statement_id"] == sid:
+                    mine.append({**ahead, "text": text[ahead["start"]:ahead["end"]]})
+                    ahead = next(rows, None)
+                yield Task(sid, text, tuple(sorted(mine, key=lambda r: r["order"])))
+        if ahead is not None:
+            raise PipelineError(f"{paragraphs_path}: paragraph {ahead['paragraph_id']} is not with its statement "
+                                f"in {statements_path.name} (the tables are out of step): rerun `dvc repro ingest`")
     return total, tasks()
 
 
