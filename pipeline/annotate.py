@@ -188,13 +188,16 @@ def simulate_claim(args) -> int:
     test = [r for r in rows if split_of(r) == "held-back"]
     nlp = tagging_pipeline(gazetteer=L.gazetteer, cities=L.cities, codebook=args.codebook)
     steps = [k for k in (25, 50, 75, 100, 150, 200) if k <= min(args.n, len(pool))]
+    learned = _stage.params(args).learned
     result = simulate(book, pool, test, rules_of=lambda texts: [sentence_themes(d) for d in nlp.pipe(texts)],
-                      n=args.n, steps=steps)
+                      n=args.n, steps=steps, folds=learned.folds, min_precision=learned.join_min_precision)
     write_all({args.out: json_writer(result)})
     _stage.log(f"annotate: held-out micro-F1 (rules + model) on {len(test)} sentences the queue never saw; rules "
                f"alone {result['rules_alone']:.3f}")
-    for k, q, r in zip(result["steps"], result["queue"], result["random"]):
-        _stage.log(f"  {k:>4} labels: queue {q:.3f}, random {r:.3f} (mean of {len(result['seeds'])} seeds)")
+    for k, q, r, qj, rj in zip(result["steps"], result["queue"], result["random"], result["queue_joined"],
+                               result["random_joined"]):
+        _stage.log(f"  {k:>4} labels: model at p >= 0.5: queue {q:.3f}, random {r:.3f}; as `make run` joins it: "
+                   f"queue {qj:.3f}, random {rj:.3f} (random: mean of {len(result['seeds'])} seeds)")
     return 0
 
 
@@ -221,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("simulate", parents=[common],
                        help="the claim, measured: queue-picked against random labels, with a gold file as the coder")
     s.add_argument("--oracle", type=Path, required=True, help="a labelled JSON Lines file playing the coder")
+    s.add_argument("--params", type=Path, default=Path("params.yaml"),
+                   help="parameters file (learned.folds and learned.join_min_precision, as train uses them)")
     s.add_argument("--n", type=int, default=100, help="labels bought")
     s.add_argument("--out", type=Path, default=Path("outputs/local/annotation-claim.json"), help="both curves (JSON)")
     args = p.parse_args(argv)

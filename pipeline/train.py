@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from . import _stage
 from .core.codebook import load_codebook
 from .core.evaluate import all_gold_files, document_of, load_gold, split_of
 from .core.layout import Layout
 from .core.io import write_all
-from .core.learned import ThemeModel, choose_joins, fit_platt, out_of_fold, platt, training_set
+from .core.learned import train_model, training_set
 from .core.nlp import tagging_pipeline
 from .core.themes import sentence_themes
 
@@ -33,25 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     gold_files = args.gold or [Path(g.file) for g in all_gold_files(params.evaluate.gold, Layout().gold)]
     book = load_codebook(args.codebook)
     gold = [row for path in gold_files for row in load_gold(path) if args.split == "all" or split_of(row) == args.split]
-    texts, labels = training_set(book, gold)
-    model = ThemeModel(book.ids(), threshold=params.learned.threshold, c=params.learned.c).fit(texts, labels)
+    rules = []
     if gold:
         nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                                trained=params.tag.trained_pipeline)
         rules = [sentence_themes(doc) for doc in nlp.pipe(r["text"] for r in gold)]
-        raw, themes = out_of_fold(book, gold, book.ids(), groups=[document_of(r) for r in gold],
-                                  folds=params.learned.folds, c=params.learned.c)
-        calibrated = raw.copy()
-        for j, theme in enumerate(themes):
-            fitted = fit_platt(raw[:, j], np.array([theme in r["themes"] for r in gold], dtype=int))
-            if fitted is not None and theme in model.learned:
-                model.calibration[theme] = (round(fitted[0], 6), round(fitted[1], 6))
-                calibrated[:, j] = platt(raw[:, j], *fitted)
-        model.joined = choose_joins(gold, rules, calibrated, themes, min_precision=params.learned.join_min_precision)
-        model.joined = {t: cut for t, cut in model.joined.items() if t in model.learned}
+    learned = params.learned
+    model = train_model(book, gold, rules, groups=[document_of(r) for r in gold], threshold=learned.threshold,
+                        c=learned.c, folds=learned.folds, min_precision=learned.join_min_precision)
     write_all({args.out: model.save})
     joined = ", ".join(f"{t} (p >= {cut:.2f})" for t, cut in sorted(model.joined.items())) or "none"
-    _stage.log(f"train: {len(texts)} sentences ({len(gold)} from gold files), {len(model.learned)} themes learned; "
+    _stage.log(f"train: {len(training_set(book, gold)[0])} sentences ({len(gold)} from gold files), {len(model.learned)} themes learned; "
                f"joined to the rules: {joined} -> {args.out}")
     return 0
 

@@ -154,6 +154,7 @@ def test_the_claim_is_measured_on_sentences_the_queue_never_sees():
         seen.extend(texts)
         return [set() for _ in texts]
     result = simulate(book, pool, test, rules_of=rules_of, n=10, steps=(5, 10))
-    assert result["steps"] == [5, 10] and len(result["queue"]) == len(result["random"]) == 2
-    assert all(0 <= f <= 1 for f in result["queue"] + result["random"]) and result["rules_alone"] == 0.0
+    curves = ("queue", "random", "queue_joined", "random_joined")
+    assert result["steps"] == [5, 10] and all(len(result[c]) == 2 for c in curves)
+    assert all(0 <= f <= 1 for c in curves for f in result[c]) and result["rules_alone"] == 0.0
     assert result["test"] == 2 and result["pool"] == 20

@@ -217,3 +217,25 @@ def model_mentions(model: ThemeModel, sentences: Sequence[dict], mentions: Seque
                         "start": 0, "end": len(sentence["text"]), "text": sentence["text"],
                         "source": f"learned model p={p:.2f}"})
     return out
+
+
+def train_model(book: Codebook, gold: Sequence[dict], rules: Sequence[set[str]], *, groups: Sequence[str],
+                threshold: float = 0.5, c: float = 4.0, folds: int = 5, min_precision: float = 0.9) -> ThemeModel:
+    """The train stage's model: fitted on the codebook's examples and all of
+    ``gold``; each theme's probabilities calibrated (Platt) on held-out folds
+    split by document (``groups``); joined to the rules (whose tags of the
+    gold rows are ``rules``) for the themes where that raises held-out F1 at
+    precision >= ``min_precision``."""
+    model = ThemeModel(book.ids(), threshold=threshold, c=c).fit(*training_set(book, gold))
+    if not gold:
+        return model
+    raw, themes = out_of_fold(book, gold, book.ids(), groups=groups, folds=folds, c=c)
+    calibrated = raw.copy()
+    for j, theme in enumerate(themes):
+        fitted = fit_platt(raw[:, j], np.array([theme in r["themes"] for r in gold], dtype=int))
+        if fitted is not None and theme in model.learned:
+            model.calibration[theme] = (round(fitted[0], 6), round(fitted[1], 6))
+            calibrated[:, j] = platt(raw[:, j], *fitted)
+    joined = choose_joins(gold, rules, calibrated, themes, min_precision=min_precision)
+    model.joined = {t: cut for t, cut in joined.items() if t in model.learned}
+    return model

@@ -273,6 +273,7 @@ class ThemeTagger:
 # "Bali Process on People Smuggling, Trafficking in Persons and Related Transnational Crime": a head word of a
 # forum, body or title, then on/for/against/to and words in title case (lower-case prose is never a name)
 _NAME_HEAD = (r"Working\s+Group|Conference|Workshop|Symposium|Forum|Dialogue|Consultation|Ambassador|Taskforce|"
+              r"Roundtable|Round\s+Table|Webinar|Seminar|Retreat|"
               r"Task\s+Force|Initiative|Process|Summit|Meeting|Group|Committee|Commission|Council|Office|Unit|"
               r"Centre|Center|Network|Alliance|Partnership|Programme|Program|Project|Fund|Secretariat|"
               r"Rapporteur|Coordinator|Action|Day|Week|Campaign|Institute|Agency|Service|Command|Department|Ministry")
@@ -281,7 +282,7 @@ _TITLE_WORD = r"(?:[A-Z][\w'’\-]*)"
 # optional run of title words in front (which the regex engine retries at every position of the text).
 _NAME_HEAD_AT = re.compile(rf"\b(?:{_NAME_HEAD})\s+(?:on|for|against|to\s+Combat|to\s+End|of)\s+(?:the\s+)?"
                            rf"(?={_TITLE_WORD})")
-_NAME_REST = re.compile(rf"{_TITLE_WORD}(?:(?:\s*,\s*|\s+(?:and|of|in|the|&|on|for|against|to)\s+|\s+|-)"
+_NAME_REST = re.compile(rf"{_TITLE_WORD}(?:(?:\s*[,:]\s*|\s+(?:and|of|in|the|&|on|for|against|to)\s+|\s+|-)"
                         rf"{_TITLE_WORD})*")
 _NAME_BEFORE = re.compile(rf"(?:{_TITLE_WORD}\s+){{1,8}}$")
 

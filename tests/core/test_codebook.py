@@ -165,6 +165,8 @@ def test_an_unknown_lexicon_is_one_error_naming_the_known_ones(tmp_path):
     "The Bali Process on People Smuggling, Trafficking in Persons and Related Transnational Crime hosted a meeting.",
     "Australia's Ambassador for People Smuggling and Human Trafficking Issues opened the workshop.",
     "The Senior Officials' Meeting of the Coordinated Mekong Ministerial Initiative against Trafficking met.",
+    "Delegates attended the Roundtable on Returns and Reintegration in Bangkok.",
+    "The Workshop on Human Trafficking: Victim Support was held in Bali.",
 ])
 def test_names_of_forums_bodies_and_titles_are_not_evidence_of_a_theme(tagger, text):
     assert sentence_themes(tagger(text)) == set()
@@ -173,3 +175,5 @@ def test_names_of_forums_bodies_and_titles_are_not_evidence_of_a_theme(tagger, t
 def test_a_forum_name_does_not_hide_the_theme_the_rest_of_the_sentence_names(tagger):
     doc = tagger("The Working Group on Trafficking in Persons discussed scam centres and victims of trafficking.")
     assert {"scam_centres", "trafficking"} <= sentence_themes(doc)
+    doc = tagger("The Roundtable on Returns and Reintegration agreed to support returned victims' reintegration.")
+    assert "reintegration" in sentence_themes(doc)
