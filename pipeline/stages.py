@@ -222,16 +222,16 @@ def run_stage(s: Stage, params_file: Path, *, stamps: Path | None = None, force:
     from .core.params import load_params
     from .core.stamps import Stamps, file_states, fingerprint
     outputs = [*s.outs, *s.published, *s.metrics]
-    params = load_params(params_file)
     if stamps is not None:
+        params = load_params(params_file)
         values = {key: getattr(getattr(params, key.split(".")[0]), key.split(".")[1]) for key in s.params}
-        print_ = fingerprint(code_version(s.module), s.argv(), values,
+        inputs = fingerprint(code_version(s.module), s.argv(), values,
                              file_states([*s.deps, *(PACKAGE / f for f in s.data_files)]))
-        if not force and Stamps(stamps).fresh(s.name, print_, outputs):
+        if not force and Stamps(stamps).fresh(s.name, inputs, outputs):
             return False
     importlib.import_module(s.module).main(s.argv() + ["--params", str(params_file)])
     if stamps is not None:
-        Stamps(stamps).record(s.name, print_, outputs)
+        Stamps(stamps).record(s.name, inputs, outputs)
     return True
 
 

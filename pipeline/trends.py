@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -21,7 +20,8 @@ from .core.io import csv_writer, json_writer, write_all
 
 INTERIM = ("statements.parquet", "meetings.parquet", "mentions.parquet")
 COLUMNS = {"statements": ["statement_id", "path", "title", "series", "speaker", "party"],
-           "mentions": ["sentence_id", "statement_id", "meeting_id", "kind", "label", "canonical_id", "start", "end", "text", "source"]}
+           "mentions": ["sentence_id", "statement_id", "meeting_id", "kind", "label", "canonical_id", "start", "end",
+                        "text", "source"]}
 # Only themes and the actors (states, organisations) are counted: dates, places and people are not read.
 ROWS = {"mentions": [[("kind", "=", "theme")], [("label", "in", sorted(trends.ACTOR_LABELS))]]}
 

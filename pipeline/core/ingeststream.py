@@ -1,11 +1,13 @@
-"""Ingesting a corpus of any size into Parquet with flat memory.
+"""Ingesting a corpus of any size into Parquet without holding its text
+in memory.
 
 Files are read a block at a time (in workers) and their rows streamed to
-scratch tables, keeping in memory only each statement's row without its text
-and its MinHash signature. Near-duplicates are then found from the
-signatures alone, and a second streaming pass writes the finished tables:
-statements with their duplicate marks, meetings and paragraphs of the
-statements that are counted.
+scratch tables, keeping in memory only each statement's id, path and
+MinHash signature. Near-duplicates are then found from the signatures
+alone, and a second streaming pass writes the finished tables (statements
+with their duplicate marks; meetings and paragraphs of the statements that
+are counted) and returns every statement's row without its text, for the
+stage's metrics and messages.
 """
 
 from __future__ import annotations
@@ -112,8 +114,9 @@ def _marked(row: dict, marks: Mapping[str, tuple[str, float]], path_of: Mapping[
 
 
 def _first_pass(statements_dir, manifest, *, rules, scratch, workers, cache, progress):
-    """Every file's rows into scratch tables; returns their paths, each
-    statement's row without text, and (path, id, MinHash) of those counted."""
+    """Every file's rows into scratch tables; returns their paths, the id
+    and path of every statement, and (path, id, MinHash signature) of those
+    read whole."""
     streams = {name: _stream(scratch / f"{name}.parquet", name, scratch=True) for name in TABLES}
     rows, signed = [], []
     pending: dict[str, list] = {name: [] for name in TABLES}

@@ -52,13 +52,14 @@ class Stamps:
     def _path(self, stage: str) -> Path:
         return self.folder / f"{stage}.json"
 
-    def fresh(self, stage: str, print_: str, outputs: Iterable[Path]) -> bool:
+    def fresh(self, stage: str, inputs: str, outputs: Iterable[Path]) -> bool:
         try:
             stamp = json.loads(self._path(stage).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
-        return isinstance(stamp, dict) and stamp.get("fingerprint") == print_ \
+        return isinstance(stamp, dict) and stamp.get("fingerprint") == inputs \
             and stamp.get("outputs") == file_states(outputs)
 
-    def record(self, stage: str, print_: str, outputs: Iterable[Path]) -> None:
-        write_all({self._path(stage): json_writer({"fingerprint": print_, "outputs": file_states(outputs)})})
+    def record(self, stage: str, inputs: str, outputs: Iterable[Path]) -> None:
+        """``inputs``: the fingerprint of what the stage read this time."""
+        write_all({self._path(stage): json_writer({"fingerprint": inputs, "outputs": file_states(outputs)})})

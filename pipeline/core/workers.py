@@ -40,10 +40,6 @@ class Workers:
         self._pool = None
         self._client = None
 
-    @property
-    def parallel(self) -> bool:
-        return bool(self.scheduler) or self.n_process > 1
-
     def __enter__(self) -> Workers:
         if self.scheduler:
             self._client = connect(self.scheduler)
@@ -76,7 +72,8 @@ class Workers:
                 if done < len(futures) and client.status == "running":
                     client.cancel(futures[done:])
         elif self._pool is not None:
-            yield from self._pool.imap(fn, items, chunksize=max(1, min(self.batch, len(items) // (4 * self.n_process) or 1)))
+            # chunks small enough that every process gets several: the last ones finish together
+            yield from self._pool.imap(fn, items, chunksize=max(1, min(self.batch, len(items) // (4 * self.n_process))))
         else:
             yield from map(fn, items)
 
