@@ -83,9 +83,9 @@ def ingest_to_parquet(statements_dir: Path, manifest: Mapping[str, ManifestRow],
             finals = {name: _stream(out / f"{name}.parquet", name) for name in TABLES}
             summary, counted = [], set()
             for block in _batches(scratch_files["statements"]):
-                block = pd.DataFrame([_marked(r, marks, path_of, rules) for r in block.to_dict("records")]) \
-                    if marks else block
-                finals["statements"].write_frame(typed_frame(block.to_dict("records"), "statements"))
+                block = typed_frame([_marked(r, marks, path_of, rules) for r in block.to_dict("records")],
+                                    "statements")
+                finals["statements"].write_frame(block)
                 summary += block.drop(columns="text").to_dict("records")
                 counted.update(block.loc[block["status"] == "ok", "statement_id"])
             missing = missing_files(manifest, {r["path"] for r in rows})
