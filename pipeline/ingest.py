@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .core.io import load_yaml
 from . import _stage
 from .core.errors import PipelineError  # re-exported for callers
 from .core.cache import JsonStore
@@ -25,7 +26,7 @@ from .stages import code_version
 
 def load_rules(*, series: Path, cities: Path, register: Path, params: IngestParams) -> IngestRules:
     try:
-        series_rules = yaml.safe_load(series.read_text(encoding="utf-8")) or []
+        series_rules = load_yaml(series.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError) as err:
         raise PipelineError(f"{series}: cannot read series rules: {err}") from err
     for i, rule in enumerate(series_rules, start=1):

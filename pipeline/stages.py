@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from .core.io import load_yaml
 from .core.layout import Layout
 
 PACKAGE = Path(__file__).resolve().parent
@@ -326,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--write", action="store_true", help="write dvc.yaml (default: print it)")
     p.add_argument("--codebook", type=Path, default=Layout().codebook, help="theme codebook (for the plot's lines)")
     args = p.parse_args(argv)
-    book = yaml.safe_load(args.codebook.read_text(encoding="utf-8"))  # only the ids: the stages check the rest
+    book = load_yaml(args.codebook.read_text(encoding="utf-8"))  # only the ids: the stages check the rest
     text = dvc_yaml([theme["id"] for theme in book["themes"]])
     if args.write:
         (ROOT / "dvc.yaml").write_text(text, encoding="utf-8")

@@ -17,7 +17,6 @@ from . import _stage
 from .core import records
 from .core.gazetteer import load_actors
 from .core.io import ParquetStream, csv_writer, json_writer, mover, write_all
-from .core.learned import ThemeModel, model_mentions
 from .core.nlp import tagging_pipeline
 from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE, frame
 from .core.tagstream import PipelineSpec, read_tasks, tag_tasks
@@ -33,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
                       trained=params.trained_pipeline)
     total, tasks = read_tasks(args.interim / "statements.parquet", args.interim / "paragraphs.parquet")
     names = {a.id: a.name for a in load_actors(args.gazetteer)}
-    model = ThemeModel.load(args.model) if args.model.exists() else None
+    model = None
+    if args.model.exists():  # imported here: scikit-learn takes ~0.5 s to import, which a corpus without a model skips
+        from .core.learned import ThemeModel, model_mentions
+        model = ThemeModel.load(args.model)
     parents = {t.id: t.parent for t in nlp.get_pipe("bali_themes").codebook.themes}
     joined = model is not None and bool(model.joined)
     sentences = ParquetStream(args.interim / "sentences.parquet", records.arrow_schema(SENTENCE, records.SENTENCE_SCHEMA_TYPES))

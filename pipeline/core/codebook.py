@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from .io import load_yaml
 from .errors import PipelineError
 
 THEME_KEYS = {"id", "label", "definition", "parent", "rules", "examples"}
@@ -154,7 +155,7 @@ def load_codebook(path: Path) -> Codebook:
     """Read and validate the codebook's structure (patterns are checked when
     compiled, examples when run: see :func:`check_examples`)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise PipelineError(f"{path}: cannot read the codebook: {err}") from err
     if not isinstance(data, dict) or not isinstance(data.get("themes"), list):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from .io import load_yaml
 from .codebook import Codebook
 from .errors import PipelineError
 
@@ -126,7 +127,7 @@ def _theme_id(key: str, where: str) -> str:
 def read_quanteda(path: Path) -> dict:
     """A quanteda YAML dictionary as a codebook mapping (nested keys become sub-themes)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise PipelineError(f"{path}: not a readable YAML dictionary: {str(err).splitlines()[0]}") from None
     if not isinstance(data, Mapping):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from .io import load_yaml
 from .errors import PipelineError
 
 KINDS = ("state", "territory", "international organisation", "civil society", "academic", "programme",
@@ -55,7 +56,7 @@ def slug(text: str) -> str:
 def load_actors(path: Path) -> list[Actor]:
     """Read and validate the gazetteer; errors name the entry and field."""
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        entries = load_yaml(path.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError) as err:
         raise PipelineError(f"{path}: cannot read the gazetteer: {err}") from err
     if not isinstance(entries, list):

@@ -12,8 +12,16 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
 Writer = Callable[[Path], None]
+
+
+def load_yaml(text: str):
+    """YAML as plain data with the safe loader, in libyaml's C version when
+    PyYAML has it: ~10x faster than the pure-Python one on the codebook and
+    gazetteer, which every stage run reads."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 _STARTED = time.time()

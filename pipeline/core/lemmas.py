@@ -20,7 +20,6 @@ from pathlib import Path
 import re
 
 import spacy_lookups_data
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 
 class LemmaTable:
@@ -60,6 +59,8 @@ EXTRA_STOP = {"also", "including", "include", "meeting", "member", "mr", "ms", "
 
 def lemma_text(text: str) -> str:
     """Lower-case lemmas of the content words, space-separated."""
+    # imported here: the tag stage needs only the lemma tables, and importing scikit-learn costs it ~0.5 s
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
     table = english()
     out = []
     for word in _WORD.findall(text.lower()):

@@ -13,6 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .io import load_yaml
 from .errors import PipelineError
 
 
@@ -139,7 +140,7 @@ def load_params(path: Path) -> Params:
     if not path.is_file():
         raise PipelineError(f"{path}: no such params file: pass --params with the project's params.yaml")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         raise PipelineError(f"{path}: not readable YAML: {str(err).splitlines()[0]}") from None
     return parse_params(data, source=str(path))

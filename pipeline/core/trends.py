@@ -48,10 +48,18 @@ def wilson_interval(successes: int, trials: int, *, z: float = Z95) -> tuple[flo
 def log_likelihood(a: int, n_a: int, b: int, n_b: int) -> tuple[float, float]:
     """Dunning's log-likelihood G2 for a count ``a`` of ``n_a`` against ``b``
     of ``n_b`` (2x2 table, one degree of freedom) and its p-value."""
+    if n_a + n_b == 0 or min(n_a, n_b) == 0:
+        return 0.0, 1.0
+    g2 = g2_statistic(a, n_a, b, n_b)
+    return g2, float(chi2.sf(g2, 1))
+
+
+def g2_statistic(a: int, n_a: int, b: int, n_b: int) -> float:
+    """The G2 of :func:`log_likelihood` without its p-value."""
     table = [(a, n_a - a), (b, n_b - b)]
     total = n_a + n_b
     if total == 0 or min(n_a, n_b) == 0:
-        return 0.0, 1.0
+        return 0.0
     cols = [a + b, total - a - b]
     g2 = 0.0
     for row, n_row in zip(table, (n_a, n_b)):
@@ -59,8 +67,7 @@ def log_likelihood(a: int, n_a: int, b: int, n_b: int) -> tuple[float, float]:
             expected = n_row * n_col / total
             if observed > 0 and expected > 0:
                 g2 += observed * math.log(observed / expected)
-    g2 = max(0.0, 2 * g2)
-    return g2, float(chi2.sf(g2, 1))
+    return max(0.0, 2 * g2)
 
 
 def meeting_groups(meetings: pd.DataFrame, *, by: str = "meeting", statements: pd.DataFrame | None = None,
@@ -312,10 +319,18 @@ def terms_of(text: str) -> list[str]:
 def count_terms(texts: Iterable[tuple[str, str]], *, into: dict[str, Counter] | None = None) -> dict[str, Counter]:
     """Term counts per group from (group id, sentence text) pairs (which the
     caller can stream: the whole corpus need not be in memory), added
-    ``into`` earlier counts when given."""
+    ``into`` earlier counts when given. The same counts as :func:`terms_of`
+    on each text; a group's texts are joined and searched at once, and stop
+    words dropped from the counts afterwards, which is ~3x faster."""
     counts: dict[str, Counter] = {} if into is None else into
+    by_group: dict[str, list[str]] = {}
     for gid, text in texts:
-        counts.setdefault(gid, Counter()).update(terms_of(text))
+        by_group.setdefault(gid, []).append(text)
+    for gid, group_texts in by_group.items():
+        found = Counter(_WORD.findall("\n".join(group_texts).lower()))
+        for word in ENGLISH_STOP_WORDS & found.keys():
+            del found[word]
+        counts.setdefault(gid, Counter()).update(found)
     return counts
 
 
@@ -356,14 +371,12 @@ def emerging(counts: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
         if gid != latest:
             earlier_counts.update(counts[gid])
     w1, w0 = sum(latest_counts.values()), sum(earlier_counts.values())
-    term_rows = []
-    for w in sorted(set(latest_counts) | set(earlier_counts)):
-        a, b = latest_counts[w], earlier_counts[w]
-        if a + b >= min_count:
-            term_rows.append(_keyness_row("term", w, w, a, w1, b, w0, first_seen_of[first_seen[w]]))
-    term_rows.sort(key=lambda r: (-r["g2"], r["item"]))
-    out = pd.DataFrame(rows + term_rows[:top_terms], columns=cols)
-    return out
+    # G2 alone ranks the terms; the full row (and its p-value) is built only for the top ones
+    ranked = sorted((-g2_statistic(a, w1, b, w0), w) for w in set(latest_counts) | set(earlier_counts)
+                    if (a := latest_counts[w]) + (b := earlier_counts[w]) >= min_count)
+    term_rows = [_keyness_row("term", w, w, latest_counts[w], w1, earlier_counts[w], w0, first_seen_of[first_seen[w]])
+                 for _, w in ranked[:top_terms]]
+    return pd.DataFrame(rows + term_rows, columns=cols)
 
 
 def _keyness_row(kind: str, item: str, label: str, a: int, n1: int, b: int, n0: int,
