@@ -140,14 +140,21 @@ def read_quanteda(path: Path) -> dict:
         everything: list[str] = []
         for key, value in node.items():
             tid = _theme_id(str(key), str(path))
+            if isinstance(value, list) and tid == parent:  # the parent's own entries, as quanteda_yaml writes them
+                everything += [str(v) for v in value]
+                continue
             if isinstance(value, list):
                 own = [str(v) for v in value]
             elif isinstance(value, Mapping):
                 at = len(themes)
                 themes.append({})  # keep the parent before its sub-themes
-                own = walk(value, tid)
+                below = walk(value, tid)
+                # a parent with entries of its own keeps them (its sub-themes tag it too); one without counts
+                # every entry under it, as quanteda does
+                own = next(([str(v) for v in v2] for k2, v2 in value.items()
+                            if isinstance(v2, list) and _theme_id(str(k2), str(path)) == tid), below)
                 themes[at] = _theme(tid, str(key), own, parent, str(path))
-                everything += own
+                everything += below
                 continue
             else:
                 raise PipelineError(f"{path}: {key!r} must hold a list of entries or sub-categories")

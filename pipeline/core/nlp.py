@@ -272,6 +272,9 @@ def build_nlp(*, gazetteer: Path, cities: Path, codebook: Path | None = None, tr
     spaCy pipeline (e.g. en_core_web_sm) whose statistical NER adds
     entities the rules do not know (off by default)."""
     nlp = spacy.blank("en")
+    # spaCy's English exceptions read "wed" as the contraction "we'd" ("girls are wed to older men", "Wed 3 December"):
+    # in these statements it is always the word
+    nlp.tokenizer.rules = {k: v for k, v in nlp.tokenizer.rules.items() if k not in ("wed", "Wed")}
     # spaCy's 1,000,000-character limit guards the memory of a parser or NER; the rules need none, so a long
     # statement is tagged whole (a trained pipeline keeps its own limit)
     nlp.max_length = 10**9 if not trained else nlp.max_length

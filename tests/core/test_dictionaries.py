@@ -51,6 +51,16 @@ def test_nested_quanteda_categories_become_sub_themes_whose_parent_counts_them_a
     assert parent["labour"].parent == "exploitation" and len(parent["exploitation"].rules[0].patterns) == 2
 
 
+def test_a_parent_with_entries_of_its_own_keeps_them_and_its_sub_theme_keeps_its_own(tmp_path):
+    path = tmp_path / "d.yml"  # the shape quanteda_yaml writes for a theme with sub-themes
+    path.write_text("labour:\n  labour: [forced labour]\n  fishing: [deckhand]\n", encoding="utf-8")
+    book = as_codebook(tmp_path, read_quanteda(path))
+    themes = {t.id: t for t in book.themes}
+    assert [t.id for t in book.themes] == ["labour", "fishing"] and themes["fishing"].parent == "labour"
+    assert themes["labour"].rules[0].patterns == ("forced labour",)
+    assert themes["fishing"].rules[0].patterns == ("deckhand",)
+
+
 @pytest.mark.parametrize("entry, message", [("'*'", "matches every word"), ("'tr*ff'", "not a glob"),
                                             ("'[a'", "words only")])
 def test_a_dictionary_entry_that_matches_everything_or_is_not_a_glob_is_one_error(tmp_path, entry, message):
