@@ -22,14 +22,13 @@ import pandas as pd
 
 from . import _stage
 from .core.annotate import (agreement, candidate_scores, disagreements, gold_rows, labels_by_coder, pick_queue,
-                            read_labels, write_queue_xlsx)
+                            read_labels, suggestive_themes, write_queue_xlsx)
 from .core.codebook import load_codebook
 from .core.errors import PipelineError
 from .core.evaluate import load_gold
 from .core.io import csv_writer, json_writer, text_writer, write_all
 from .core.layout import Layout
 from .core.learned import ThemeModel
-from .core.suggest import theme_terms
 
 L = Layout()
 SCORED_AT_MOST = 20_000  # sentences scored for the queue (a fixed sample on larger corpora: the model is the cost)
@@ -72,13 +71,7 @@ def queue(args) -> int:
     model = ThemeModel.load(args.model) if args.model.exists() else None
     probs = model.theme_probabilities(pool["text"].tolist()) if model is not None else \
         np.zeros((len(pool), len(themes)))
-    words = {t.id: theme_terms(t) for t in book.themes}
-    suggestive = {}
-    for s in pool.itertuples():
-        tokens = set(s.text.lower().split())
-        hits = {t for t, w in words.items() if tokens & w}
-        if hits:
-            suggestive[s.sentence_id] = hits
+    suggestive = suggestive_themes(dict(zip(pool["sentence_id"], pool["text"])), book)
     scored = candidate_scores(pool, rule_themes, probs, themes, suggestive)
     picked = pick_queue(scored, n=args.n, labelled=labelled)
     if picked.empty:

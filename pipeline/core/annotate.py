@@ -75,6 +75,20 @@ def pick_queue(candidates: pd.DataFrame, *, n: int, labelled: set[str], per_stat
     return pd.DataFrame([p._asdict() for p in picked], columns=["Index", *candidates.columns]).drop(columns="Index")
 
 
+def suggestive_themes(texts: Mapping[str, str], book) -> dict[str, set[str]]:
+    """{sentence id: themes one of whose codebook words the sentence holds},
+    for the sentences that hold any."""
+    from .suggest import theme_terms
+    words = {t.id: theme_terms(t) for t in book.themes}
+    out = {}
+    for sid, text in texts.items():
+        tokens = set(text.lower().split())
+        hits = {t for t, w in words.items() if tokens & w}
+        if hits:
+            out[sid] = hits
+    return out
+
+
 def candidate_scores(sentences: pd.DataFrame, rule_themes: Mapping[str, set[str]], probs: np.ndarray,
                      themes: Sequence[str], suggestive: Mapping[str, set[str]]) -> pd.DataFrame:
     """Why each sentence is worth a label, as a score in [0, 1] and the theme
@@ -376,14 +390,24 @@ def simulate(book, pool: Sequence[dict], test: Sequence[dict], *, rules_of, n: i
         return f1([a | b for a, b in zip(test_rules, found)]), f1([a | set(b) for a, b in zip(test_rules, added)])
 
     def queue_order() -> list[str]:
-        full = ThemeModel(themes).fit(*training_set(book)).theme_probabilities([r["text"] for r in pool])
+        """The order a researcher labels in with the queue: a batch of queue
+        picks, then retrain on every label so far and queue the next batch
+        (queue -> label -> import -> train -> queue); random order where the
+        queue has no candidate left."""
+        shuffled = [r["id"] for r in sorted(pool, key=lambda r: hashlib.sha256(f"{seeds[0]}:{r['id']}".encode())
+                                                                 .hexdigest())]
+        texts = [r["text"] for r in pool]
         frame = pd.DataFrame({"sentence_id": [r["id"] for r in pool], "statement_id": [r["id"] for r in pool],
-                              "text": [r["text"] for r in pool]})
-        scored = candidate_scores(frame, rules_by_id, full, themes, {})
-        picked = pick_queue(scored, n=n, labelled=set(), per_statement=n)["sentence_id"].tolist()
-        rest = [r["id"] for r in sorted(pool, key=lambda r: hashlib.sha256(f"{seeds[0]}:{r['id']}".encode()).hexdigest())
-                if r["id"] not in set(picked)]
-        return picked + rest  # the queue first; if it runs out, random order
+                              "text": texts})
+        suggestive = suggestive_themes(dict(zip(frame["sentence_id"], texts)), book)
+        order: list[str] = []
+        for batch in np.diff([0, *steps]):
+            model = ThemeModel(themes).fit(*training_set(book, [truth[i] for i in order]))
+            scored = candidate_scores(frame, rules_by_id, model.theme_probabilities(texts), themes, suggestive)
+            picked = pick_queue(scored, n=int(batch), labelled=set(order), per_statement=n)["sentence_id"].tolist()
+            picked += [i for i in shuffled if i not in set(order) | set(picked)][:int(batch) - len(picked)]
+            order += picked
+        return order
 
     def curve(order: list[str]) -> list[tuple[float, float]]:
         return [held_out_f1([truth[i] for i in order[:k]]) for k in steps]
