@@ -21,6 +21,8 @@ import re
 
 import spacy_lookups_data
 
+from .stopwords import english_stop_words
+
 
 class LemmaTable:
     """lemma(word) is the lower-cased lookup lemma of the lower-cased word (the
@@ -59,14 +61,13 @@ EXTRA_STOP = {"also", "including", "include", "meeting", "member", "mr", "ms", "
 
 def lemma_text(text: str) -> str:
     """Lower-case lemmas of the content words, space-separated."""
-    # imported here: the tag stage needs only the lemma tables, and importing scikit-learn costs it ~0.5 s
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    stop = english_stop_words()
     table = english()
     out = []
     for word in _WORD.findall(text.lower()):
-        if word in ENGLISH_STOP_WORDS or len(word) < 3:
+        if word in stop or len(word) < 3:
             continue
         lemma = table.lemma(word)
-        if lemma not in ENGLISH_STOP_WORDS and lemma not in EXTRA_STOP and len(lemma) >= 3:
+        if lemma not in stop and lemma not in EXTRA_STOP and len(lemma) >= 3:
             out.append(lemma)
     return " ".join(out)

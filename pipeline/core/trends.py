@@ -20,9 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
-from scipy.stats import chi2
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from .stopwords import english_stop_words
 from .errors import PipelineError
 
 GROUPINGS = ("meeting", "year", "series", "speaker", "party")
@@ -51,7 +50,9 @@ def log_likelihood(a: int, n_a: int, b: int, n_b: int) -> tuple[float, float]:
     if n_a + n_b == 0 or min(n_a, n_b) == 0:
         return 0.0, 1.0
     g2 = g2_statistic(a, n_a, b, n_b)
-    return g2, float(chi2.sf(g2, 1))
+    # the chi-square survival function with one degree of freedom is erfc(sqrt(x / 2)): the same p-value as
+    # scipy.stats.chi2.sf(g2, 1) (to ~1e-14), without the ~0.4 s import of scipy.stats on every trends run
+    return g2, math.erfc(math.sqrt(g2 / 2))
 
 
 def g2_statistic(a: int, n_a: int, b: int, n_b: int) -> float:
@@ -313,7 +314,8 @@ _WORD = re.compile(r"[a-z][a-z\-]+[a-z]")
 
 def terms_of(text: str) -> list[str]:
     """Lower-case words of three or more letters, stop words left out."""
-    return [w for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS]
+    stop = english_stop_words()
+    return [w for w in _WORD.findall(text.lower()) if w not in stop]
 
 
 def count_terms(texts: Iterable[tuple[str, str]], *, into: dict[str, Counter] | None = None) -> dict[str, Counter]:
@@ -328,7 +330,7 @@ def count_terms(texts: Iterable[tuple[str, str]], *, into: dict[str, Counter] | 
         by_group.setdefault(gid, []).append(text)
     for gid, group_texts in by_group.items():
         found = Counter(_WORD.findall("\n".join(group_texts).lower()))
-        for word in ENGLISH_STOP_WORDS & found.keys():
+        for word in english_stop_words() & found.keys():
             del found[word]
         counts.setdefault(gid, Counter()).update(found)
     return counts
