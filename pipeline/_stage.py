@@ -15,10 +15,20 @@ from .core.params import Params, load_params
 from .core.workers import Workers
 
 
+class _DefaultsHelp(argparse.ArgumentDefaultsHelpFormatter):
+    """Each option's default after its help, unless the help already says it
+    or there is none to say (no value, an off switch, an empty list)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if "(default:" in (action.help or "") or action.default in (None, False, [], argparse.SUPPRESS):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parser(description: str, stage: str | None = None) -> argparse.ArgumentParser:
     """A command's parser with --params; for a stage, its path flags too, from
     the declaration in `pipeline.stages` (defaults: the project's layout)."""
-    p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=description, formatter_class=_DefaultsHelp)
     p.add_argument("--params", type=Path, default=Path("params.yaml"), help="parameters file")
     if stage is not None:
         from .stages import FLAG_HELP, stage as declared

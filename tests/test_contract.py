@@ -65,6 +65,7 @@ def test_every_stage_has_a_description_and_a_help(name):
     module = re.search(r"python -m ([\w.]+)", STAGES[name]["cmd"]).group(1)
     done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and "usage:" in done.stdout
+    assert "(default: None)" not in done.stdout and not re.search(r"\(default: [^)]*\)\s+\(default:", done.stdout)
 
 
 def test_dvc_yaml_is_what_the_stage_declaration_gives():
@@ -172,6 +173,7 @@ def test_the_fetch_stage_is_outside_the_default_run_and_agrees_with_params_and_c
 def test_every_command_beside_the_stages_has_a_help(module):
     done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0 and "usage:" in done.stdout
+    assert "(default: None)" not in done.stdout and not re.search(r"\(default: [^)]*\)\s+\(default:", done.stdout)
 
 
 @pytest.mark.parametrize("name", sorted(STAGES))
