@@ -405,7 +405,8 @@ def simulate(book, pool: Sequence[dict], test: Sequence[dict], *, rules_of, n: i
             model = ThemeModel(themes).fit(*training_set(book, [truth[i] for i in order]))
             scored = candidate_scores(frame, rules_by_id, model.theme_probabilities(texts), themes, suggestive)
             picked = pick_queue(scored, n=int(batch), labelled=set(order), per_statement=n)["sentence_id"].tolist()
-            picked += [i for i in shuffled if i not in set(order) | set(picked)][:int(batch) - len(picked)]
+            taken = set(order) | set(picked)
+            picked += [i for i in shuffled if i not in taken][:int(batch) - len(picked)]
             order += picked
         return order
 
