@@ -83,6 +83,11 @@ def test_lemmas_come_from_the_lookup_tables_in_both_directions():
     assert table.forms("qwertyish") == ["qwertyish"]  # unknown words are their own lemma
 
 
+def test_wed_is_one_word_and_a_written_contraction_is_still_split(nlp):
+    assert [t.text for t in nlp.make_doc("Girls are wed young. We'd go.")] == \
+        ["Girls", "are", "wed", "young", ".", "We", "'d", "go", "."]
+
+
 def test_a_paragraph_break_starts_a_sentence_and_spaces_never_do(nlp):
     doc = nlp("Heading without stop\n\nFirst sentence here.  Second one.\nLast line")
     starts = [t.text for t in doc if t.is_sent_start]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -30,6 +31,15 @@ def test_log_likelihood_is_zero_for_equal_rates_and_grows_with_the_difference():
     reference, p_reference, _, _ = chi2_contingency([[40, 60], [20, 180]], correction=False, lambda_="log-likelihood")
     assert (g_big, p_big) == (pytest.approx(reference), pytest.approx(p_reference))
     assert g_big == pytest.approx(35.606, abs=1e-3)
+
+
+def test_term_counts_per_group_are_the_sum_of_each_sentences_terms():
+    texts = [("g1", "Scam centres hold victims; SCAM-centres again."), ("g2", "The boats and the boat-people"),
+             ("g1", "and the of a"), ("g2", "")]
+    expected: dict = {}
+    for gid, text in texts:
+        expected.setdefault(gid, Counter()).update(trends.terms_of(text))
+    assert trends.count_terms(texts) == expected and expected["g1"]["scam-centres"] == 1
 
 
 def meetings_table() -> pd.DataFrame:
