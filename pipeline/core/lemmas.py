@@ -3,10 +3,12 @@ download) in both directions: a word's lemma, and every word form with a
 given lemma.
 
 Theme patterns are written as lemmas ("scam centre", "traffic"). Rather
-than lemmatising every token of every statement, the codebook compiler
-expands each pattern lemma into its word forms ("centre", "centres",
-"center", ...) and matches those on lower-case text: the same matches, for
-the cost of one lookup per pattern word instead of one per corpus token.
+than lemmatising every token of every statement, the tagging pipeline makes
+each word's NORM its lemma (:func:`lemma_norm`): spaCy computes a NORM once
+per distinct word, so every token carries its lemma for free, and one
+pattern per phrase matches all its forms. (With a trained pipeline, whose
+models read NORM, the compiler instead expands each pattern lemma into its
+word forms -- "centre", "centres", "center", ... -- matched on lower case.)
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ def english() -> LemmaTable:
     path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return LemmaTable(json.load(f))
+
+
+def lemma_norm(word: str) -> str:
+    """The lexeme attribute getter for NORM in the tagging pipeline: the
+    lower-cased lookup lemma of the lower-cased word."""
+    return english().lemma(word)
 
 
 _WORD = re.compile(r"[a-z][a-z\-]*[a-z]")

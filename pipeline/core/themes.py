@@ -22,10 +22,10 @@ from .codebook import PATTERN_FIELDS, Codebook, Rule, Theme, codebook_error, loa
 from .lemmas import english
 
 
-def phrase_to_pattern(phrase: str, forms_of: Callable[[str], list[list[str]]]) -> list[dict]:
-    """'trafficking {in|of} *' -> token pattern on lower-case word forms,
-    with optional hyphens between words (for phrases with too many variants
-    for the PhraseMatcher)."""
+def phrase_to_pattern(phrase: str, forms_of: Callable[[str], list[list[str]]], attr: str = "LOWER") -> list[dict]:
+    """'trafficking {in|of} *' -> token pattern on lower-case word forms (or
+    lemmas, with ``attr`` NORM), with optional hyphens between words (for
+    phrases with too many variants for the PhraseMatcher)."""
     tokens: list[dict] = []
     for word in _words(phrase):
         if word == "*":
@@ -34,9 +34,9 @@ def phrase_to_pattern(phrase: str, forms_of: Callable[[str], list[list[str]]]) -
             options = word[1:-1].split("|") if word.startswith("{") else [word]
             per_option = [forms_of(o) for o in options]
             if len(per_option) == 1:
-                parts = [{"LOWER": {"IN": f}} for f in per_option[0]]
+                parts = [{attr: {"IN": f}} for f in per_option[0]]
             else:  # alternatives of one word each
-                parts = [{"LOWER": {"IN": sorted({w for f in per_option for w in (f[0] if f else [])})}}]
+                parts = [{attr: {"IN": sorted({w for f in per_option for w in (f[0] if f else [])})}}]
         if tokens:
             tokens.append({"ORTH": "-", "OP": "?"})
         tokens += parts
@@ -113,7 +113,7 @@ def simple_token_pattern(pattern: Sequence[dict]) -> tuple[str, list[list[str]]]
         if len(tok) != 1:
             return None
         (attr, value), = tok.items()
-        if attr.upper() not in ("ORTH", "LOWER"):
+        if attr.upper() not in ("ORTH", "LOWER", "NORM"):
             return None
         if isinstance(value, str):
             values = [value]
@@ -149,7 +149,10 @@ class ThemeTagger:
         self.name = name
         self.codebook = load_codebook(Path(codebook))
         self.matcher = Matcher(nlp.vocab)
-        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        from .nlp import norms_are_lemmas
+        # "NORM": each token's NORM is its lemma (core.nlp.use_lemma_norms); "LOWER": patterns list word forms
+        self.attr = "NORM" if norms_are_lemmas(nlp) else "LOWER"
+        self.phrases = PhraseMatcher(nlp.vocab, attr=self.attr)
         self.lemmas = english()
         self.word_lists: dict[str, PhraseMatcher] = {}
         self.wildcards: list[tuple[str, list[int]]] = []
@@ -158,12 +161,16 @@ class ThemeTagger:
         self._compiled = False
 
     def _forms(self, text: str) -> list[list[str]]:
-        """For each token of a pattern word, the word forms sharing its lemma
-        (hyphens dropped: they are optional between words anyway)."""
-        return [self.lemmas.forms(self.lemmas.lemma(t.text)) for t in self.nlp.make_doc(text) if t.text != "-"]
+        """For each token of a pattern word, the values of ``self.attr`` it
+        matches: its lemma, or the word forms sharing its lemma (hyphens
+        dropped: they are optional between words anyway)."""
+        tokens = [t.text for t in self.nlp.make_doc(text) if t.text != "-"]
+        if self.attr == "NORM":
+            return [[self.lemmas.lemma(t)] for t in tokens]
+        return [self.lemmas.forms(self.lemmas.lemma(t)) for t in tokens]
 
     def _lower_pattern(self, pattern) -> list[dict]:
-        """A token pattern with LEMMA tests turned into tests on word forms."""
+        """A token pattern with LEMMA tests turned into tests on ``self.attr``."""
         out = []
         for tok in pattern:
             tok = dict(tok)
@@ -172,7 +179,7 @@ class ThemeTagger:
                 wanted = lemma["IN"] if isinstance(lemma, dict) and "IN" in lemma else [lemma]
                 if not all(isinstance(w, str) for w in wanted) or (isinstance(lemma, dict) and set(lemma) != {"IN"}):
                     raise ValueError("LEMMA takes a word or {IN: [words]}")
-                tok["LOWER"] = {"IN": sorted({f for w in wanted for f in self.lemmas.forms(self.lemmas.lemma(w))})}
+                tok[self.attr] = {"IN": sorted({f for w in wanted for f in self._forms(w)[0]})}
             out.append(tok)
         return out
 
@@ -192,22 +199,29 @@ class ThemeTagger:
                                         f"invalid pattern {pattern!r}: {str(err).splitlines()[0]}") from err
         self._compiled = True
 
-    def _phrase_docs(self, sequences: list[list[str]]) -> list[Doc]:
-        return [Doc(self.nlp.vocab, words=seq) for seq in sequences]
+    def _phrase_docs(self, sequences: list[list[str]], attr: str = "LOWER") -> list[Doc]:
+        """Pattern docs for a PhraseMatcher on ``attr`` (a NORM is set as
+        given: the lemma of a lemma need not be itself)."""
+        docs = [Doc(self.nlp.vocab, words=seq) for seq in sequences]
+        if attr == "NORM":
+            for doc, seq in zip(docs, sequences):
+                for token, value in zip(doc, seq):
+                    token.norm_ = value
+        return docs
 
     def _add(self, key: str, pattern) -> None:
         if isinstance(pattern, str):
             segments, gaps = wildcard_parts(pattern)
             variants = [phrase_variants(seg, self._forms) for seg in segments]
             if not segments or any(v is None for v in variants):
-                self.matcher.add(key, [phrase_to_pattern(pattern, self._forms)])
+                self.matcher.add(key, [phrase_to_pattern(pattern, self._forms, self.attr)])
             elif len(segments) == 1 and gaps == [0, 0]:
-                self.phrases.add(key, self._phrase_docs(variants[0]))
+                self.phrases.add(key, self._phrase_docs(variants[0], self.attr))
             else:
                 n = len(self.wildcards)
                 self.wildcards.append((key, gaps))
                 for k, seg_variants in enumerate(variants):
-                    self.phrases.add(f"~{n}:{k}", self._phrase_docs(seg_variants))
+                    self.phrases.add(f"~{n}:{k}", self._phrase_docs(seg_variants, self.attr))
             return
         pattern = self._lower_pattern(pattern)
         simple = simple_token_pattern(pattern)
@@ -217,7 +231,7 @@ class ThemeTagger:
         attr, sequences = simple
         if attr not in self.word_lists:
             self.word_lists[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
-        self.word_lists[attr].add(key, self._phrase_docs(sequences))
+        self.word_lists[attr].add(key, self._phrase_docs(sequences, attr))
 
     def _matches(self, doc: Doc):
         """(key, start, end) for every match of every pattern."""

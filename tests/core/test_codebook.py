@@ -57,6 +57,25 @@ def test_a_theme_word_inside_an_organisation_name_is_not_evidence(tagger):
     assert sentence_themes(doc) == set()
 
 
+def test_matching_lemma_norms_finds_what_matching_every_word_form_finds(tagger):
+    """The default pipeline compares each token's lemma (its NORM); beside a
+    trained pipeline, patterns list every word form instead. Both give the
+    same mentions, tokenizer exceptions and dashes included."""
+    by_forms = build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                         codebook=CODEBOOK, lemma_norms=False)
+    assert tagger.get_pipe("bali_themes").attr == "NORM" and by_forms.get_pipe("bali_themes").attr == "LOWER"
+    texts = [x for t in BOOK.themes for x in (*t.positive, *t.negative)] + [
+        "They can't stop trafficking in Jan. and won't end forced-marriages or scam—centres.",
+        "Trafficked persons were re-integrated; victims' families were WED against their will.",
+    ]
+    def mentions(nlp, text):
+        doc = nlp(text)
+        return [(s.start, s.end, s.label_, s.kb_id_) for s in doc.spans["themes"]]
+    found = [mentions(tagger, x) for x in texts]
+    assert sum(map(len, found)) > len(texts) // 2
+    assert found == [mentions(by_forms, x) for x in texts]
+
+
 def test_a_sub_theme_also_tags_its_parent(tmp_path):
     book = tmp_path / "codebook.yaml"
     book.write_text(CODEBOOK.read_text() + """
