@@ -7,9 +7,10 @@ backend writes the same rows in the same order and the outputs are
 byte-identical whichever ran them.
 
 - ``n_process=1, scheduler=""``: a plain loop, nothing started.
-- ``n_process=N``: N forked processes (spawned where fork is missing). What a
-  work function needs (a spaCy pipeline) is built in the parent before the
-  fork and inherited.
+- ``n_process=N``: N forked processes (spawned where fork is missing),
+  started when the first block of two or more items comes (a lone item runs
+  here). What a work function needs (a spaCy pipeline) is built in the
+  parent before the fork and inherited.
 - ``scheduler="tcp://host:8786"``: batches of items go to the workers of a
   running Dask scheduler and come back in order. Work functions must be
   importable there (the project installed on every worker) and the paths they
@@ -43,9 +44,6 @@ class Workers:
     def __enter__(self) -> Workers:
         if self.scheduler:
             self._client = connect(self.scheduler)
-        elif self.n_process > 1:
-            methods = multiprocessing.get_all_start_methods()
-            self._pool = multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(self.n_process)
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -71,7 +69,10 @@ class Workers:
             finally:
                 if done < len(futures) and client.status == "running":
                     client.cancel(futures[done:])
-        elif self._pool is not None:
+        elif self.n_process > 1 and (self._pool is not None or len(items) > 1):
+            if self._pool is None:  # started at the first block worth sharing: a rerun with one new file starts none
+                methods = multiprocessing.get_all_start_methods()
+                self._pool = multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(self.n_process)
             # chunks small enough that every process gets several: the last ones finish together
             yield from self._pool.imap(fn, items, chunksize=max(1, min(self.batch, len(items) // (4 * self.n_process))))
         else:
