@@ -3,84 +3,132 @@
     python -m pipeline.tag --interim outputs/interim --gazetteer corpus/gazetteer/actors.yaml ...
 
 Statements are tagged one by one (in `tag.n_process` worker processes, or on the workers of the Dask
-scheduler at `tag.scheduler` / `--scheduler`) and the rows streamed to
-Parquet, so memory stays flat however large the corpus. Results are cached per statement in
-`tag.cache_dir`: a rerun tags only new or changed statements, and a codebook edit re-runs only
-theme matching.
+scheduler at `tag.scheduler` / `--scheduler`) and their rows written to the interim folder's
+sentences, mentions, people, attendance and attendance_checks tables, each a folder of Parquet parts
+of about 32 statements (core.partitions), so memory stays flat however large the corpus. A rerun
+rewrites only the parts whose statements changed, and keeps the others. Results are also cached per
+statement in `tag.cache_dir`: a changed part's other statements are not tagged again, and a codebook
+edit re-runs only theme matching. The attendance and people CSVs are assembled from the parts.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+from collections import Counter, deque
+
+import pandas as pd
 
 from . import _stage
 from .core import records
+from .core.codebook import load_codebook
 from .core.gazetteer import load_actors
-from .core.io import ParquetStream, csv_writer, json_writer, mover, write_all
+from .core.io import csv_writer, json_writer, write_all
 from .core.nlp import tagging_pipeline
+from .core.partitions import PartitionedTables, count_rows, runs
 from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE, frame
 from .core.tagstream import PipelineSpec, read_tasks, tag_tasks
 from .stages import tag_cache
+
+# the tables of the interim folder the stage writes in parts (core.partitions), with their Arrow schemas
+TABLES = {
+    "sentences": records.arrow_schema(SENTENCE, records.SENTENCE_SCHEMA_TYPES),
+    "mentions": records.arrow_schema(MENTION, records.MENTION_SCHEMA_TYPES),
+    "people": records.arrow_schema(PERSON, records.PERSON_SCHEMA_TYPES),
+    "attendance": records.arrow_schema(ATTENDANCE, records.ATTENDANCE_SCHEMA_TYPES),
+    "attendance_checks": records.arrow_schema(ATTENDANCE_CHECK, records.ATTENDANCE_CHECK_SCHEMA_TYPES),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _stage.parser(__doc__.splitlines()[0], "tag").parse_args(argv)
     params = _stage.params(args).tag
-    nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
-                           trained=params.trained_pipeline)
     cache = tag_cache(folder=params.cache_dir, gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                       trained=params.trained_pipeline)
     total, tasks = read_tasks(args.interim / "statements.parquet", args.interim / "paragraphs.parquet")
-    names = {a.id: a.name for a in load_actors(args.gazetteer)}
     model = None
     if args.model.exists():  # imported here: scikit-learn takes ~0.5 s to import, which a corpus without a model skips
         from .core.learned import ThemeModel, model_mentions
         model = ThemeModel.load(args.model)
-    parents = {t.id: t.parent for t in nlp.get_pipe("bali_themes").codebook.themes}
     joined = model is not None and bool(model.joined)
-    sentences = ParquetStream(args.interim / "sentences.parquet", records.arrow_schema(SENTENCE, records.SENTENCE_SCHEMA_TYPES))
-    mentions = ParquetStream(args.interim / "mentions.parquet", records.arrow_schema(MENTION, records.MENTION_SCHEMA_TYPES))
-    people, attendance, checks = [], [], []
-    kinds, labels, counts = Counter(), Counter(), {}
+    parents = {t.id: t.parent for t in load_codebook(args.codebook).themes}
+    # what a statement's rows depend on besides its content: the code, gazetteers and codebook (the cache's
+    # versions) and the model whose joined themes are added after the cache
+    versions = cache.version + (hashlib.sha256(args.model.read_bytes()).hexdigest()[:16] if joined else "")
+
+    def pipeline():  # built only when some statement must be tagged: a rerun with nothing new builds none
+        nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
+                               trained=params.trained_pipeline)
+        return nlp, {a.id: a.name for a in load_actors(args.gazetteer)}
+
+    tables = PartitionedTables({name: args.interim / f"{name}.parquet" for name in TABLES}, TABLES)
+    counts = {"unchanged": 0}
+    pending: deque = deque()  # (part name, signature, is its last statement) for each statement sent to be tagged
+
+    def changed_tasks():
+        for run in runs(tasks):
+            signature = [[t.statement_id, hashlib.sha256((t.key + versions).encode()).hexdigest()[:16]] for t in run]
+            existing = tables.existing(signature)
+            if existing is not None:
+                tables.keep(existing)
+                counts["unchanged"] += len(run)
+                continue
+            part = tables.next_name()
+            for i, task in enumerate(run):
+                pending.append((part, signature, i == len(run) - 1))
+                yield task
+
     try:
         spec = PipelineSpec.of(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                                trained=params.trained_pipeline)
-        results = tag_tasks(tasks, nlp=nlp, names=names, cache=cache, workers=_stage.workers(args, params),
+        results = tag_tasks(changed_tasks(), build=pipeline, cache=cache, workers=_stage.workers(args, params),
                             spec=spec, counts=counts)
+        rows_of_part: dict[str, list] = {table: [] for table in TABLES}
         for rows in _stage.progress(results, desc="tag", unit="statement", total=total):
+            part, signature, last = pending.popleft()
             if joined:  # applied after the cache: a retrained model never meets stale cached rows
                 rows.mentions += model_mentions(model, rows.sentences, rows.mentions, parents)
-            sentences.extend(rows.sentences)
-            mentions.extend(rows.mentions)
-            kinds.update(m["kind"] for m in rows.mentions)
-            labels.update(m["label"] for m in rows.mentions if m["kind"] == "entity")
-            people += rows.people
-            attendance += rows.attendance
-            checks += rows.checks
-        written = {args.interim / "sentences.parquet": mover(sentences.close()),
-                   args.interim / "mentions.parquet": mover(mentions.close())}
+            for table, found in (("sentences", rows.sentences), ("mentions", rows.mentions), ("people", rows.people),
+                                 ("attendance", rows.attendance), ("attendance_checks", rows.checks)):
+                rows_of_part[table] += found
+            if last:
+                tables.write(part, signature, rows_of_part)
+                rows_of_part = {table: [] for table in TABLES}
+        tables.commit()
     except BaseException:
-        sentences.discard()
-        mentions.discard()
+        tables.discard()
         raise
-    metrics = {"statements": total, "sentences": sentences.rows,
+    write_published(args, counts)
+    return 0
+
+
+def write_published(args, counts: dict) -> None:
+    """The attendance and people tables and the stage's metrics, from all parts (kept and rewritten)."""
+    read = {name: pd.read_parquet(args.interim / f"{name}.parquet") for name in ("people", "attendance",
+                                                                                 "attendance_checks")}
+    mentions = pd.read_parquet(args.interim / "mentions.parquet", columns=["kind", "label"])
+    n_sentences = count_rows(args.interim / "sentences.parquet")
+    checks = read["attendance_checks"]
+    kinds = Counter(mentions["kind"])
+    labels = Counter(mentions.loc[mentions["kind"] == "entity", "label"])
+    total = sum(counts.get(k, 0) for k in ("unchanged", "cached", "themes_only", "tagged"))
+    metrics = {"statements": total, "sentences": n_sentences,
                "mentions": dict(sorted(kinds.items())), "entities_by_label": dict(sorted(labels.items())),
-               "attendance_rows": len(attendance),
-               "attendance_count_mismatches": sum(not c["matches"] for c in checks)}
+               "attendance_rows": len(read["attendance"]),
+               "attendance_count_mismatches": int((~checks["matches"]).sum())}
     write_all({
-        **written,
-        args.tables / "attendance.csv": csv_writer(frame(attendance, ATTENDANCE)),
-        args.tables / "attendance_checks.csv": csv_writer(frame(checks, ATTENDANCE_CHECK).astype({"stated_count": "Int64"})),
-        args.tables / "people.csv": csv_writer(frame(people, PERSON)),
+        args.tables / "attendance.csv": csv_writer(frame(read["attendance"].to_dict("records"), ATTENDANCE)),
+        args.tables / "attendance_checks.csv": csv_writer(
+            frame(checks.to_dict("records"), ATTENDANCE_CHECK).astype({"stated_count": "Int64"})),
+        args.tables / "people.csv": csv_writer(frame(read["people"].to_dict("records"), PERSON)),
         args.metrics: json_writer(metrics),
     })
-    for check in checks:
+    for check in checks.to_dict("records"):
         if not check["matches"]:
             _stage.log(f"tag: {check['list_id']}: the text says {check['stated_count']} {check['list']} "
                        f"but names {check['listed_count']} (kept as written)")
-    _stage.log(f"tag: {total} statements ({counts['tagged']} tagged, {counts['themes_only']} theme matching only, "
-               f"{counts['cached']} from the cache) -> {sentences.rows} sentences, {mentions.rows} mentions")
-    return 0
+    _stage.log(f"tag: {total} statements ({counts.get('tagged', 0)} tagged, {counts.get('themes_only', 0)} theme "
+               f"matching only, {counts.get('cached', 0)} from the cache, {counts['unchanged']} unchanged) -> "
+               f"{n_sentences} sentences, {len(mentions)} mentions")
 
 
 if __name__ == "__main__":

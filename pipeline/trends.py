@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 
 from . import _stage
 from .core import trends
@@ -44,7 +44,7 @@ def read_sentences(path: Path, groups: pd.DataFrame, wanted: set[str]
     group, and the texts of the ``wanted`` sentences (those with a theme)."""
     group_of = dict(zip(groups["meeting_id"], groups["group_id"]))
     parts, terms, texts = [], {}, []
-    for batch in pq.ParquetFile(path).iter_batches(
+    for batch in ds.dataset(path, format="parquet").to_batches(
             batch_size=50_000, columns=["sentence_id", "statement_id", "meeting_id", "n_words", "text"]):
         df = batch.to_pandas()
         part = trends.sentence_counts(df)

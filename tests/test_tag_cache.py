@@ -1,6 +1,7 @@
-"""The tag stage's per-statement cache and worker processes: a rerun tags
-only what changed, a codebook edit re-runs only theme matching, and neither
-the cache nor the number of processes changes a byte of the output."""
+"""The tag stage's per-statement cache, its tables in parts and worker
+processes: a rerun tags only what changed and rewrites only the parts it is
+in, a codebook edit re-runs only theme matching, and neither the cache, the
+parts kept nor the number of processes changes a byte of the output."""
 
 from __future__ import annotations
 
@@ -37,14 +38,20 @@ def run(folder, params, capsys, *, codebook=ROOT / "corpus/codebook.yaml", out="
                      "--metrics", str(folder / out / "tag.json"), "--codebook", str(codebook),
                      "--params", str(params)]) == 0
     line = [x for x in capsys.readouterr().err.splitlines() if "from the cache" in x][-1]
-    tagged, themes_only, cached = map(int, re.search(r"(\d+) tagged, (\d+) theme matching only, (\d+) from", line).groups())
-    return {"tagged": tagged, "themes_only": themes_only, "cached": cached}
+    found = re.search(r"(\d+) tagged, (\d+) theme matching only, (\d+) from the cache, (\d+) unchanged", line)
+    return dict(zip(("tagged", "themes_only", "cached", "unchanged"), map(int, found.groups())))
 
 
 def outputs(folder, out="out") -> dict[str, bytes]:
-    files = ["interim/sentences.parquet", "interim/mentions.parquet", "tables/attendance.csv", "tables/people.csv",
-             "tag.json"]
-    return {f: (folder / out / f).read_bytes() for f in files}
+    """The stage's files; a table written in parts, file by file."""
+    files = ["interim/sentences.parquet", "interim/mentions.parquet", "interim/people.parquet",
+             "tables/attendance.csv", "tables/people.csv", "tag.json"]
+    found = {}
+    for f in files:
+        path = folder / out / f
+        for part in sorted(path.iterdir()) if path.is_dir() else [path]:
+            found[str(part.relative_to(folder / out))] = part.read_bytes()
+    return found
 
 
 @pytest.fixture
@@ -58,13 +65,14 @@ def corpus(tmp_path):
 
 def test_adding_a_statement_tags_only_that_statement(corpus, capsys):
     params = write_params(corpus)
-    assert run(corpus, params, capsys) == {"tagged": 3, "themes_only": 0, "cached": 0}
-    assert run(corpus, params, capsys) == {"tagged": 0, "themes_only": 0, "cached": 3}
+    assert run(corpus, params, capsys) == {"tagged": 3, "themes_only": 0, "cached": 0, "unchanged": 0}
+    assert run(corpus, params, capsys) == {"tagged": 0, "themes_only": 0, "cached": 0, "unchanged": 3}
     (corpus / "statements" / "c.txt").write_text("Forced marriage was discussed.\n", encoding="utf-8")
-    assert run(corpus, params, capsys) == {"tagged": 1, "themes_only": 0, "cached": 3}
+    counts = run(corpus, params, capsys)
+    assert counts["tagged"] == 1 and counts["themes_only"] == 0 and counts["cached"] + counts["unchanged"] == 3
     cached = outputs(corpus)
     assert run(corpus, write_params(corpus, cache=False), capsys, out="fresh") == {"tagged": 4, "themes_only": 0,
-                                                                                   "cached": 0}
+                                                                                   "cached": 0, "unchanged": 0}
     assert outputs(corpus, "fresh") == cached
 
 
@@ -74,7 +82,8 @@ def test_editing_the_codebook_reruns_theme_matching_only_and_gives_what_a_fresh_
     edited = corpus / "codebook.yaml"
     edited.write_text((ROOT / "corpus/codebook.yaml").read_text().replace(
         "    - grievance mechanism", "    - grievance mechanism\n    - fishing industry", 1))
-    assert run(corpus, params, capsys, codebook=edited) == {"tagged": 0, "themes_only": 3, "cached": 0}
+    assert run(corpus, params, capsys, codebook=edited) == {"tagged": 0, "themes_only": 3, "cached": 0,
+                                                            "unchanged": 0}
     rethemed = outputs(corpus)
     run(corpus, write_params(corpus, cache=False), capsys, codebook=edited, out="fresh")
     assert outputs(corpus, "fresh") == rethemed
@@ -93,7 +102,7 @@ def test_a_damaged_cache_entry_is_recomputed(corpus, capsys):
     run(corpus, params, capsys)
     entries = sorted((corpus / "cache").rglob("*.json"))
     entries[0].write_text("{not json")
-    counts = run(corpus, params, capsys)
+    counts = run(corpus, params, capsys, out="again")  # new tables: every statement is read from the cache
     assert counts["cached"] == 2 and counts["tagged"] + counts["themes_only"] == 1
 
 

@@ -75,7 +75,8 @@ def test_a_dask_cluster_gives_the_same_bytes_as_one_process(corpus, cluster):
     local = run(corpus, params(corpus), "local")
     on_cluster = run(corpus, params(corpus), "dask", "--scheduler", cluster.scheduler_address)
     assert set(on_cluster) == set(local) >= {"interim/statements.parquet", "interim/paragraphs.parquet",
-                                             "interim/sentences.parquet", "interim/mentions.parquet",
+                                             "interim/sentences.parquet/part-000000.parquet",
+                                             "interim/mentions.parquet/part-000000.parquet",
                                              "duplicates.csv", "tables/attendance.csv"}
     assert on_cluster == local
     assert b"seed-again.txt" in local["duplicates.csv"]

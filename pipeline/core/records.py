@@ -156,3 +156,6 @@ MEETING_SCHEMA_TYPES = {"ordinal": "int64"}
 PARAGRAPH_SCHEMA_TYPES = {"order": "int64", "start": "int64", "end": "int64"}
 SENTENCE_SCHEMA_TYPES = {"start": "int64", "end": "int64", "n_words": "int64"}
 MENTION_SCHEMA_TYPES = {"in_gazetteer": "bool", "start": "int64", "end": "int64"}
+PERSON_SCHEMA_TYPES = {"co_chair": "bool"}
+ATTENDANCE_SCHEMA_TYPES = {"in_gazetteer": "bool"}
+ATTENDANCE_CHECK_SCHEMA_TYPES = {"stated_count": "int64", "listed_count": "int64", "matches": "bool"}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -92,6 +92,12 @@ class TagCache:
     def __init__(self, folder: Path | None, *, entity_version: str, theme_version: str) -> None:
         self.entities = JsonStore(folder / "entities" / entity_version if folder else None)
         self.themes = JsonStore(folder / "themes" / f"{entity_version}-{theme_version}" if folder else None)
+        self._version = f"{entity_version}-{theme_version}"
+
+    @property
+    def version(self) -> str:
+        """Both versions: what a statement's cached rows depend on besides its content."""
+        return self._version
 
     def get(self, key: str) -> tuple[dict | None, list | None]:
         """The cached parts; a part of the wrong shape (a damaged or foreign
@@ -188,17 +194,21 @@ def _compute(key: object, item: tuple[str, Task, dict | None]) -> tuple[dict | N
     return _tag_fully(nlp, names, task)
 
 
-def tag_tasks(tasks: Iterable[Task], *, nlp: Language, names: dict[str, str], cache: TagCache,
+def tag_tasks(tasks: Iterable[Task], *, cache: TagCache, nlp: Language | None = None, names: dict[str, str] | None = None,
+              build: Callable[[], tuple[Language, dict[str, str]]] | None = None,
               workers: Workers | None = None, spec: PipelineSpec | None = None, block: int = 256,
               counts: dict | None = None) -> Iterator[TagRows]:
     """TagRows for each task, in input order. Cached parts are reused; the
     rest is computed (by ``workers``: this process, local processes or a Dask
-    cluster, which needs ``spec`` to build the pipeline) and cached. Tasks are
-    taken ``block`` at a time, so memory does not grow with the corpus.
-    ``counts`` (if given) receives how many statements were cached, re-themed
-    or tagged."""
-    key = spec if spec is not None else ("local", id(nlp))
-    _CONTEXTS[key] = (nlp, names)
+    cluster, which needs ``spec`` to build the pipeline) and cached. The
+    pipeline is ``nlp`` (with actor ``names``), or ``build()``'s, called
+    only when a statement is not in the cache. Tasks are taken ``block`` at a
+    time, so memory does not grow with the corpus. ``counts`` (if given)
+    receives how many statements were cached, re-themed or tagged."""
+    key = spec if spec is not None else ("local", id(nlp) if nlp is not None else id(build))
+    _CONTEXTS.pop(key, None)  # built for an earlier run in this process, perhaps from other files
+    if nlp is not None:
+        _CONTEXTS[key] = (nlp, names or {})
     counts = counts if counts is not None else {}
     for k in ("cached", "themes_only", "tagged"):
         counts.setdefault(k, 0)
@@ -212,6 +222,8 @@ def tag_tasks(tasks: Iterable[Task], *, nlp: Language, names: dict[str, str], ca
                 planned.append((kind, task, entity_part, theme_part))
             work = [(kind, task, entity_part if kind == "themes_only" else None)
                     for kind, task, entity_part, _ in planned if kind != "cached"]
+            if work and key not in _CONTEXTS and build is not None:  # built here, before any worker forks
+                _CONTEXTS[key] = build()
             results = pool.map(partial(_compute, key), work)
             for kind, task, entity_part, theme_part in planned:
                 counts[kind] += 1

@@ -119,13 +119,19 @@ def test_codebook_errors_name_the_theme_and_field(tmp_path, edit, message):
 
 
 def test_an_example_that_fails_its_own_rules_stops_the_tag_stage(tmp_path):
-    from pipeline import tag
+    from pipeline import ingest, tag
+    (tmp_path / "statements").mkdir()
+    (tmp_path / "statements" / "a.txt").write_text("Delegates discussed scam centres.\n", encoding="utf-8")
+    assert ingest.main(["--statements", str(tmp_path / "statements"), "--manifest", str(tmp_path / "none.csv"),
+                        "--out", str(tmp_path / "interim"), "--metrics", str(tmp_path / "ingest.json")]) == 0
     book = tmp_path / "codebook.yaml"
     book.write_text(CODEBOOK.read_text().replace("    - Trade disputes need effective remedies.",
                                                  "    - Trade disputes need effective remedies.\n"
                                                  "    - Survivors of trafficking deserve compensation.", 1))
     with pytest.raises(PipelineError, match="theme remedy, examples.negative: tagged: 'Survivors of trafficking"):
-        tag.main(["--codebook", str(book), "--interim", str(tmp_path)])
+        tag.main(["--codebook", str(book), "--interim", str(tmp_path / "interim"), "--tables", str(tmp_path / "t"),
+                  "--metrics", str(tmp_path / "tag.json")])
+    assert not (tmp_path / "interim/sentences.parquet").exists(), "a failed run wrote part of its output"
 
 
 def test_score_counts_micro_macro_and_disagreements():
