@@ -68,6 +68,11 @@ def child(argv: list[str]) -> int:
             nlp.make_doc(text)
     elif kind in ("ingest", "tag", "trends"):
         statements, manifest, work, params = rest
+        if kind == "tag" and not stamped:  # a cold run: the parts of an earlier run would all be kept
+            from .tag import TABLES
+            for name in TABLES:
+                shutil.rmtree(Path(work) / "interim" / f"{name}.parquet", ignore_errors=True)
+            started = time.perf_counter()
         declared = stage(kind, Layout.under(Path(work), statements=Path(statements), manifest=Path(manifest)))
         run_stage(declared, Path(params), stamps=Path(work) / ".stamps" if stamped else None)
     elif kind == "profile":

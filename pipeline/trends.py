@@ -9,7 +9,6 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.dataset as ds
 
 from . import _stage
 from .core import trends
@@ -17,6 +16,7 @@ from .core.codebook import load_codebook
 from .core.errors import PipelineError
 from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
+from .core.partitions import iter_batches
 
 INTERIM = ("statements.parquet", "meetings.parquet", "mentions.parquet")
 COLUMNS = {"statements": ["statement_id", "path", "title", "series", "speaker", "party"],
@@ -44,8 +44,8 @@ def read_sentences(path: Path, groups: pd.DataFrame, wanted: set[str]
     group, and the texts of the ``wanted`` sentences (those with a theme)."""
     group_of = dict(zip(groups["meeting_id"], groups["group_id"]))
     parts, terms, texts = [], {}, []
-    for batch in ds.dataset(path, format="parquet").to_batches(
-            batch_size=50_000, columns=["sentence_id", "statement_id", "meeting_id", "n_words", "text"]):
+    for batch in iter_batches(path, batch_size=50_000,
+                              columns=["sentence_id", "statement_id", "meeting_id", "n_words", "text"]):
         df = batch.to_pandas()
         part = trends.sentence_counts(df)
         trends.count_groups(part, groups)  # every sentence's meeting is known, or stop here

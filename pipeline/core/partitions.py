@@ -122,6 +122,26 @@ class PartitionedTables:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def iter_batches(table: Path, *, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
+    """The rows of a table written in parts (or of a single Parquet file), in
+    order, in batches of about ``batch_size`` rows whatever the parts' sizes
+    (small parts are joined until the size is reached): work
+    done once per batch (as the trends stage does) would otherwise be done
+    once per small part, which took the trends stage on the 8,754 Trove
+    press releases from 5 s to 21 s."""
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for path in sorted(table.glob("*.parquet")) if table.is_dir() else [table]:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns):
+            pending.append(batch)
+            rows += batch.num_rows
+            if rows >= batch_size:
+                yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+                pending, rows = [], 0
+    if pending:
+        yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
+
+
 def count_rows(folder: Path) -> int:
     """Rows of a table written in parts (from the parts' footers)."""
     return sum(pq.read_metadata(path).num_rows for path in sorted(folder.glob("*.parquet")))
