@@ -16,7 +16,7 @@ from .core.codebook import load_codebook
 from .core.errors import PipelineError
 from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
-from .core.partitions import iter_batches
+from .core.partitions import iter_batches, read_table
 
 INTERIM = ("statements.parquet", "meetings.parquet", "mentions.parquet")
 COLUMNS = {"statements": ["statement_id", "path", "title", "series", "speaker", "party"],
@@ -32,8 +32,8 @@ def read_interim(folder: Path) -> dict[str, pd.DataFrame]:
     for name in (*INTERIM, "sentences.parquet"):
         if not (folder / name).exists():
             raise PipelineError(f"{folder / name}: not found: run the ingest and tag stages first (`dvc repro tag`)")
-    return {name.split(".")[0]: pd.read_parquet(folder / name, columns=COLUMNS.get(name.split(".")[0]),
-                                                filters=ROWS.get(name.split(".")[0]))
+    return {name.split(".")[0]: read_table(folder / name, columns=COLUMNS.get(name.split(".")[0]),
+                                           filters=ROWS.get(name.split(".")[0])).to_pandas()
             for name in INTERIM}
 
 
