@@ -58,6 +58,11 @@ def progress(items: Iterable, *, desc: str, unit: str, total: int | None = None)
     return tqdm(items, desc=desc, unit=unit, total=total, disable=None, leave=False)
 
 
+def progress_bar(*, desc: str, unit: str, total: int | None = None):
+    """The same bar, advanced by hand (``bar.update(n)``; close it when done)."""
+    return tqdm(desc=desc, unit=unit, total=total, disable=None, leave=False)
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 

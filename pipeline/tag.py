@@ -71,19 +71,22 @@ def main(argv: list[str] | None = None) -> int:
             if existing is not None:
                 tables.keep(existing)
                 counts["unchanged"] += len(run)
+                bar.update(len(run))
                 continue
             part = tables.next_name()
             for i, task in enumerate(run):
                 pending.append((part, signature, i == len(run) - 1))
                 yield task
 
+    bar = _stage.progress_bar(desc="tag", unit="statement", total=total)  # kept parts count as done
     try:
         spec = PipelineSpec.of(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                                trained=params.trained_pipeline)
         results = tag_tasks(changed_tasks(), build=pipeline, cache=cache, workers=_stage.workers(args, params),
                             spec=spec, counts=counts)
         rows_of_part: dict[str, list] = {table: [] for table in TABLES}
-        for rows in _stage.progress(results, desc="tag", unit="statement", total=total):
+        for rows in results:
+            bar.update(1)
             part, signature, last = pending.popleft()
             if joined:  # applied after the cache: a retrained model never meets stale cached rows
                 rows.mentions += model_mentions(model, rows.sentences, rows.mentions, parents)
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:
         tables.discard()
         raise
+    finally:
+        bar.close()
     write_published(args, counts)
     return 0
 
