@@ -16,16 +16,14 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, deque
 
-import pandas as pd
-
 from . import _stage
 from .core import records
 from .core.codebook import load_codebook
 from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
 from .core.nlp import tagging_pipeline
-from .core.partitions import PartitionedTables, count_rows, runs
-from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE, frame
+from .core.partitions import PartitionedTables, count_rows, read_table, runs
+from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE
 from .core.tagstream import PipelineSpec, read_tasks, tag_tasks
 from .stages import tag_cache
 
@@ -108,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_published(args, counts: dict) -> None:
     """The attendance and people tables and the stage's metrics, from all parts (kept and rewritten)."""
-    read = {name: pd.read_parquet(args.interim / f"{name}.parquet") for name in ("people", "attendance",
-                                                                                 "attendance_checks")}
-    mentions = pd.read_parquet(args.interim / "mentions.parquet", columns=["kind", "label"])
+    read = {name: read_table(args.interim / f"{name}.parquet", columns=list(record)).to_pandas()
+            for name, record in (("people", PERSON), ("attendance", ATTENDANCE), ("attendance_checks", ATTENDANCE_CHECK))}
+    mentions = read_table(args.interim / "mentions.parquet", columns=["kind", "label"]).to_pandas()
     n_sentences = count_rows(args.interim / "sentences.parquet")
     checks = read["attendance_checks"]
     kinds = Counter(mentions["kind"])
@@ -121,16 +119,14 @@ def write_published(args, counts: dict) -> None:
                "attendance_rows": len(read["attendance"]),
                "attendance_count_mismatches": int((~checks["matches"]).sum())}
     write_all({
-        args.tables / "attendance.csv": csv_writer(frame(read["attendance"].to_dict("records"), ATTENDANCE)),
-        args.tables / "attendance_checks.csv": csv_writer(
-            frame(checks.to_dict("records"), ATTENDANCE_CHECK).astype({"stated_count": "Int64"})),
-        args.tables / "people.csv": csv_writer(frame(read["people"].to_dict("records"), PERSON)),
+        args.tables / "attendance.csv": csv_writer(read["attendance"]),
+        args.tables / "attendance_checks.csv": csv_writer(checks.astype({"stated_count": "Int64"})),
+        args.tables / "people.csv": csv_writer(read["people"]),
         args.metrics: json_writer(metrics),
     })
-    for check in checks.to_dict("records"):
-        if not check["matches"]:
-            _stage.log(f"tag: {check['list_id']}: the text says {check['stated_count']} {check['list']} "
-                       f"but names {check['listed_count']} (kept as written)")
+    for check in checks[~checks["matches"]].itertuples():
+        _stage.log(f"tag: {check.list_id}: the text says {check.stated_count:.0f} {check.list} "
+                   f"but names {check.listed_count} (kept as written)")
     _stage.log(f"tag: {total} statements ({counts.get('tagged', 0)} tagged, {counts.get('themes_only', 0)} theme "
                f"matching only, {counts.get('cached', 0)} from the cache, {counts['unchanged']} unchanged) -> "
                f"{n_sentences} sentences, {len(mentions)} mentions")
