@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .cache import JsonStore
@@ -91,9 +93,13 @@ def ingest_to_parquet(statements_dir: Path, manifest: Mapping[str, ManifestRow],
             missing = missing_files(manifest, {r["path"] for r in rows})
             finals["statements"].write_frame(typed_frame(missing, "statements"))
             summary += [{k: v for k, v in r.items() if k != "text"} for r in missing]
+            # the set of counted ids is converted to Arrow once: pandas' isin on an Arrow string column
+            # converts its whole argument again on every call (21 s on the 10,952-speech archive)
+            counted_ids = pa.array(sorted(counted), type=pa.string())
             for name in ("meetings", "paragraphs"):
                 for block in _batches(scratch_files[name]):
-                    finals[name].write_frame(block[block["statement_id"].isin(counted)])
+                    kept = pc.is_in(pa.array(block["statement_id"]), value_set=counted_ids)
+                    finals[name].write_frame(block[kept.to_numpy(zero_copy_only=False)])
             files = {out / f"{name}.parquet": stream.close() for name, stream in finals.items()}
     except BaseException:
         for stream in finals.values():
