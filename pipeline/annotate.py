@@ -185,12 +185,13 @@ def simulate_claim(args) -> int:
     result = simulate(book, pool, test, rules_of=lambda texts: [sentence_themes(d) for d in nlp.pipe(texts)],
                       n=args.n, steps=steps, folds=learned.folds, min_precision=learned.join_min_precision)
     write_all({args.out: json_writer(result)})
-    _stage.log(f"annotate: held-out micro-F1 (rules + model) on {len(test)} sentences the queue never saw; rules "
-               f"alone {result['rules_alone']:.3f}")
-    for k, q, r, qj, rj in zip(result["steps"], result["queue"], result["random"], result["queue_joined"],
-                               result["random_joined"]):
-        _stage.log(f"  {k:>4} labels: model at p >= 0.5: queue {q:.3f}, random {r:.3f}; as `make run` joins it: "
-                   f"queue {qj:.3f}, random {rj:.3f} (random: mean of {len(result['seeds'])} seeds)")
+    _stage.log(f"annotate: held-out micro-F1 on {len(test)} sentences the queue never saw, queue / random "
+               f"(mean of {len(result['seeds'])} seeds); rules alone {result['rules_alone']:.3f}")
+    for k, qm, rm, q, r, qj, rj in zip(result["steps"], result["queue_model"], result["random_model"],
+                                       result["queue"], result["random"], result["queue_joined"],
+                                       result["random_joined"]):
+        _stage.log(f"  {k:>4} labels: model alone {qm:.3f} / {rm:.3f}; rules + model at p >= 0.5 {q:.3f} / {r:.3f}; "
+                   f"rules + model as `make run` joins it {qj:.3f} / {rj:.3f}")
     return 0
 
 

@@ -154,7 +154,7 @@ def test_the_claim_is_measured_on_sentences_the_queue_never_sees():
         seen.extend(texts)
         return [set() for _ in texts]
     result = simulate(book, pool, test, rules_of=rules_of, n=10, steps=(5, 10))
-    curves = ("queue", "random", "queue_joined", "random_joined")
+    curves = ("queue_model", "random_model", "queue", "random", "queue_joined", "random_joined")
     assert result["steps"] == [5, 10] and all(len(result[c]) == 2 for c in curves)
     assert all(0 <= f <= 1 for c in curves for f in result[c]) and result["rules_alone"] == 0.0
     assert result["test"] == 2 and result["pool"] == 20

@@ -360,8 +360,10 @@ def simulate(book, pool: Sequence[dict], test: Sequence[dict], *, rules_of, n: i
     """Labels picked by the queue against labels picked at random, with an
     oracle coder (the gold labels of ``pool``): after each step of labels,
     the learned model is retrained (codebook examples + the labels so far)
-    and scored on ``test``, which the queue never sees, two ways:
+    and scored on ``test``, which the queue never sees, three ways:
 
+    - ``queue_model`` / ``random_model``: the model alone at p >= 0.5 (what
+      the labels train);
     - ``queue`` / ``random``: the rules plus every theme the model gives
       p >= 0.5 (the model's own reach);
     - ``queue_joined`` / ``random_joined``: the rules plus the model's
@@ -381,13 +383,14 @@ def simulate(book, pool: Sequence[dict], test: Sequence[dict], *, rules_of, n: i
     def f1(predicted: Sequence[set[str]]) -> float:
         return score(test, {r["id"]: p for r, p in zip(test, predicted)}, themes)["micro"]["f1"]
 
-    def held_out_f1(labelled: list[dict]) -> tuple[float, float]:
+    def held_out_f1(labelled: list[dict]) -> tuple[float, float, float]:
         model = ThemeModel(themes).fit(*training_set(book, labelled))
         found = model.predict(test_texts, threshold=0.5)
         joined = train_model(book, labelled, [rules_by_id[r["id"]] for r in labelled],
                              groups=[document_of(r) for r in labelled], folds=folds, min_precision=min_precision)
         added = joined.joined_themes(test_texts)
-        return f1([a | b for a, b in zip(test_rules, found)]), f1([a | set(b) for a, b in zip(test_rules, added)])
+        return (f1([a | b for a, b in zip(test_rules, found)]), f1([a | set(b) for a, b in zip(test_rules, added)]),
+                f1(found))
 
     def queue_order() -> list[str]:
         """The order a researcher labels in with the queue: a batch of queue
@@ -415,8 +418,10 @@ def simulate(book, pool: Sequence[dict], test: Sequence[dict], *, rules_of, n: i
 
     queue = curve(queue_order())  # the queue is deterministic: one run
     per_seed = [curve([pool[i]["id"] for i in np.random.RandomState(seed).permutation(len(pool))]) for seed in seeds]
-    mean = [[round(float(np.mean([run[i][way] for run in per_seed])), 4) for i in range(len(steps))] for way in (0, 1)]
+    mean = [[round(float(np.mean([run[i][way] for run in per_seed])), 4) for i in range(len(steps))]
+            for way in (0, 1, 2)]
     return {"steps": list(steps), "pool": len(pool), "test": len(test), "seeds": list(seeds),
             "rules_alone": f1(test_rules),
+            "queue_model": [round(q[2], 4) for q in queue], "random_model": mean[2],
             "queue": [round(q[0], 4) for q in queue], "random": mean[0],
             "queue_joined": [round(q[1], 4) for q in queue], "random_joined": mean[1]}
