@@ -183,7 +183,8 @@ def simulate_claim(args) -> int:
     steps = [k for k in (25, 50, 75, 100, 150, 200) if k <= min(args.n, len(pool))]
     learned = _stage.params(args).learned
     result = simulate(book, pool, test, rules_of=lambda texts: [sentence_themes(d) for d in nlp.pipe(texts)],
-                      n=args.n, steps=steps, folds=learned.folds, min_precision=learned.join_min_precision)
+                      n=args.n, steps=steps, folds=learned.folds, min_precision=learned.join_min_precision,
+                      min_gain=learned.join_min_gain)
     write_all({args.out: json_writer(result)})
     _stage.log(f"annotate: held-out micro-F1 on {len(test)} sentences the queue never saw, queue / random "
                f"(mean of {len(result['seeds'])} seeds); rules alone {result['rules_alone']:.3f}")
@@ -219,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="the claim, measured: queue-picked against random labels, with a gold file as the coder")
     s.add_argument("--oracle", type=Path, required=True, help="a labelled JSON Lines file playing the coder")
     s.add_argument("--params", type=Path, default=Path("params.yaml"),
-                   help="parameters file (learned.folds and learned.join_min_precision, as train uses them)")
+                   help="parameters file (learned.folds, join_min_precision and join_min_gain, as train uses them)")
     s.add_argument("--n", type=int, default=100, help="labels bought")
     s.add_argument("--out", type=Path, default=Path("outputs/local/annotation-claim.json"), help="both curves (JSON)")
     args = p.parse_args(argv)

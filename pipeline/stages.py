@@ -91,7 +91,7 @@ def stages(L: Layout = Layout()) -> list[Stage]:
               flags={"--codebook": L.codebook, "--gazetteer": L.gazetteer, "--cities": L.cities, "--out": L.model},
               deps=[L.codebook, L.gazetteer, L.cities, L.gold], outs=[L.model],
               params=["evaluate.gold", "tag.trained_pipeline", "learned.threshold", "learned.c", "learned.folds",
-                      "learned.join_min_precision"]),
+                      "learned.join_min_precision", "learned.join_min_gain"]),
         Stage("tag", "Split sentences; tag states, organisations, people, places, dates and codebook themes; "
                      "extract attendance lists.",
               flags={"--interim": L.interim, "--gazetteer": L.gazetteer, "--cities": L.cities,

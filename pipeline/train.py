@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         rules = [sentence_themes(doc) for doc in nlp.pipe(r["text"] for r in gold)]
     learned = params.learned
     model = train_model(book, gold, rules, groups=[document_of(r) for r in gold], threshold=learned.threshold,
-                        c=learned.c, folds=learned.folds, min_precision=learned.join_min_precision)
+                        c=learned.c, folds=learned.folds, min_precision=learned.join_min_precision,
+                        min_gain=learned.join_min_gain)
     write_all({args.out: model.save})
     joined = ", ".join(f"{t} (p >= {cut:.2f})" for t, cut in sorted(model.joined.items())) or "none"
     _stage.log(f"train: {len(training_set(book, gold)[0])} sentences ({len(gold)} from gold files), {len(model.learned)} themes learned; "

@@ -32,6 +32,26 @@ def _test_params() -> Path:
 PARAMS = _test_params()
 
 
+# The project's published outputs: no test may write into them (a stage
+# called without an output flag writes to its default path under the
+# working directory, which for `make test` is the repository).
+PUBLISHED = [ROOT / "outputs" / name for name in ("interim", "tables", "metrics", "figures", "models", "report.html")]
+
+
+def _published_state() -> dict[str, tuple[int, int]]:
+    files = [p for root in PUBLISHED if root.exists() for p in ([root] if root.is_file() else root.rglob("*"))]
+    return {str(p.relative_to(ROOT)): (p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def _published_outputs_untouched():
+    before = _published_state()
+    yield
+    after = _published_state()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"the test wrote into the project's outputs: {changed[:5]}; pass the stage an output path"
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, skipping the test cleanly where it is absent."""
     path = SHARED.joinpath(*parts)

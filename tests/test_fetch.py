@@ -281,7 +281,8 @@ def test_fetched_statements_ingest_and_tag_like_the_seed(project):
     out = project / "out"
     params = str(PARAMS)
     assert ingest.main(["--statements", str(project / "statements"), "--manifest", str(project / "statements.csv"),
-                        "--out", str(out / "interim"), "--metrics", str(out / "ingest.json"), "--params", params]) == 0
+                        "--out", str(out / "interim"), "--metrics", str(out / "ingest.json"),
+                        "--duplicates", str(out / "duplicates.csv"), "--params", params]) == 0
     assert tag.main(["--interim", str(out / "interim"), "--tables", str(out / "tables"),
                      "--metrics", str(out / "tag.json"), "--params", params]) == 0
     statements = pd.read_parquet(out / "interim/statements.parquet").set_index("path")

@@ -22,7 +22,8 @@ def run_ingest(corpus: Path, manifest: Path, out: Path) -> None:
     code = ingest.main(["--statements", str(corpus), "--manifest", str(manifest),
                         "--register", str(ROOT / "corpus/meetings.csv"), "--series", str(ROOT / "corpus/series.yaml"),
                         "--cities", str(ROOT / "corpus/gazetteer/cities.csv"), "--out", str(out / "interim"),
-                        "--metrics", str(out / "metrics/ingest.json"), "--params", str(PARAMS)])
+                        "--metrics", str(out / "metrics/ingest.json"), "--duplicates", str(out / "tables/duplicates.csv"),
+                        "--params", str(PARAMS)])
     assert code == 0
 
 
@@ -216,7 +217,7 @@ def test_a_rerun_reads_only_changed_files_and_gives_the_same_tables(tiny_corpus,
     def run(out):
         assert ingest.main(["--statements", str(tiny_corpus / "statements"), "--manifest", str(tmp_path / "none.csv"),
                             "--out", str(tmp_path / out), "--metrics", str(tmp_path / out / "m.json"),
-                            "--params", str(params)]) == 0
+                            "--duplicates", str(tmp_path / out / "d.csv"), "--params", str(params)]) == 0
         return {n: (tmp_path / out / n).read_bytes() for n in ("statements.parquet", "paragraphs.parquet")}
 
     first = run("a")
@@ -228,5 +229,5 @@ def test_a_rerun_reads_only_changed_files_and_gives_the_same_tables(tiny_corpus,
     (tmp_path / "more" / "new.txt").write_text("Delegates met in Bangkok on 3 March 2026.\n", encoding="utf-8")
     assert ingest.main(["--statements", str(tmp_path / "more"), "--manifest", str(tmp_path / "none.csv"),
                         "--out", str(tmp_path / "c"), "--metrics", str(tmp_path / "c" / "m.json"),
-                        "--params", str(params)]) == 0
+                        "--duplicates", str(tmp_path / "c" / "d.csv"), "--params", str(params)]) == 0
     assert read == ["new.txt"]

@@ -30,7 +30,7 @@ def seed_run(tmp_path_factory):
     out = root / "outputs"
     assert ingest.main(["--statements", str(root / "statements"), "--manifest", str(root / "none.csv"),
                         "--out", str(out / "interim"), "--metrics", str(out / "ingest.json"),
-                        "--params", str(PARAMS)]) == 0
+                        "--duplicates", str(out / "duplicates.csv"), "--params", str(PARAMS)]) == 0
     assert tag.main(["--interim", str(out / "interim"), "--tables", str(out / "tables"),
                      "--metrics", str(out / "tag.json"), "--params", str(PARAMS)]) == 0
     return out

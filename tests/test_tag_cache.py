@@ -32,7 +32,7 @@ def write_params(folder, *, n_process=1, cache=True):
 def run(folder, params, capsys, *, codebook=ROOT / "corpus/codebook.yaml", out="out"):
     assert ingest.main(["--statements", str(folder / "statements"), "--manifest", str(folder / "none.csv"),
                         "--out", str(folder / out / "interim"), "--metrics", str(folder / out / "ingest.json"),
-                        "--params", str(params)]) == 0
+                        "--duplicates", str(folder / out / "duplicates.csv"), "--params", str(params)]) == 0
     capsys.readouterr()
     assert tag.main(["--interim", str(folder / out / "interim"), "--tables", str(folder / out / "tables"),
                      "--metrics", str(folder / out / "tag.json"), "--codebook", str(codebook),
@@ -120,7 +120,7 @@ def test_a_bug_planted_in_any_tagging_module_is_never_hidden_by_a_warm_cache(cor
     params = write_params(corpus)
     assert ingest.main(["--statements", str(corpus / "statements"), "--manifest", str(corpus / "none.csv"),
                         "--out", str(corpus / "interim"), "--metrics", str(corpus / "ingest.json"),
-                        "--params", str(params)]) == 0
+                        "--duplicates", str(corpus / "duplicates.csv"), "--params", str(params)]) == 0
 
     def mentions_after_tagging() -> int:
         done = subprocess.run([sys.executable, "-m", "pipeline.tag", "--interim", str(corpus / "interim"),

@@ -36,7 +36,8 @@ def run(folder, out="out"):
     root = folder / out
     args = ["--params", str(folder / "params.yaml")]
     assert ingest.main(["--statements", str(folder / "statements"), "--manifest", str(folder / "none.csv"),
-                        "--out", str(root / "interim"), "--metrics", str(root / "ingest.json"), *args]) == 0
+                        "--out", str(root / "interim"), "--metrics", str(root / "ingest.json"),
+                        "--duplicates", str(root / "duplicates.csv"), *args]) == 0
     assert tag.main(["--interim", str(root / "interim"), "--tables", str(root / "tables"),
                      "--metrics", str(root / "tag.json"), *args]) == 0
     return root

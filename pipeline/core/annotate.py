@@ -356,7 +356,8 @@ def disagreements(by_coder: Mapping[str, Mapping[str, set[str]]], texts: Mapping
 # -- the claim, measured ----------------------------------------------------------------------------------------
 
 def simulate(book, pool: Sequence[dict], test: Sequence[dict], *, rules_of, n: int, seeds: Sequence[int] = (0, 1, 2),
-             steps: Sequence[int] = (25, 50, 75, 100), folds: int = 5, min_precision: float = 0.9) -> dict:
+             steps: Sequence[int] = (25, 50, 75, 100), folds: int = 5, min_precision: float = 0.9,
+             min_gain: int = 3) -> dict:
     """Labels picked by the queue against labels picked at random, with an
     oracle coder (the gold labels of ``pool``): after each step of labels,
     the learned model is retrained (codebook examples + the labels so far)
@@ -387,7 +388,8 @@ def simulate(book, pool: Sequence[dict], test: Sequence[dict], *, rules_of, n: i
         model = ThemeModel(themes).fit(*training_set(book, labelled))
         found = model.predict(test_texts, threshold=0.5)
         joined = train_model(book, labelled, [rules_by_id[r["id"]] for r in labelled],
-                             groups=[document_of(r) for r in labelled], folds=folds, min_precision=min_precision)
+                             groups=[document_of(r) for r in labelled], folds=folds, min_precision=min_precision,
+                             min_gain=min_gain)
         added = joined.joined_themes(test_texts)
         return (f1([a | b for a, b in zip(test_rules, found)]), f1([a | set(b) for a, b in zip(test_rules, added)]),
                 f1(found))

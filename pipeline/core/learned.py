@@ -169,11 +169,16 @@ def out_of_fold(book: Codebook, gold: Sequence[dict], themes: Sequence[str], *, 
 
 
 def choose_joins(gold: Sequence[dict], rules: Sequence[set[str]], probs: np.ndarray, themes: Sequence[str], *,
-                 min_precision: float = 0.9, grid: Sequence[float] = tuple(np.round(np.arange(0.5, 0.96, 0.05), 2)),
-                 ) -> dict[str, float]:
+                 min_precision: float = 0.9, min_gain: int = 3,
+                 grid: Sequence[float] = tuple(np.round(np.arange(0.5, 0.96, 0.05), 2))) -> dict[str, float]:
     """Themes where adding the model's tags (at the best threshold on the
     held-out probabilities) raises that theme's F1 over the rules alone while
-    precision stays at or above ``min_precision``; with their thresholds."""
+    precision stays at or above ``min_precision``; with their thresholds.
+
+    The additions must also be right at least ``min_gain`` times more often
+    than wrong: with a few hundred labels, one lucky sentence out of five
+    would otherwise earn a join (and the best of ten thresholds is chosen on
+    the same sentences)."""
     def f1(tp: int, fp: int, fn: int) -> tuple[float, float]:
         p = tp / (tp + fp) if tp + fp else 0.0
         r = tp / (tp + fn) if tp + fn else 0.0
@@ -189,9 +194,11 @@ def choose_joins(gold: Sequence[dict], rules: Sequence[set[str]], probs: np.ndar
         best = None
         for cut in grid:
             got = by_rules | (probs[:, j] >= cut)
+            added = got & ~by_rules
+            gain = int((want & added).sum()) - int((~want & added).sum())
             precision, score = f1(int((want & got).sum()), int((~want & got).sum()), int((want & ~got).sum()))
             # ties go to the higher cut: the same held-out F1 with fewer chances to be wrong on new text
-            if precision >= min_precision and score > base and (best is None or score >= best[1]):
+            if precision >= min_precision and score > base and gain >= min_gain and (best is None or score >= best[1]):
                 best = (float(cut), score)
         if best is not None:
             joins[theme] = best[0]
@@ -220,12 +227,13 @@ def model_mentions(model: ThemeModel, sentences: Sequence[dict], mentions: Seque
 
 
 def train_model(book: Codebook, gold: Sequence[dict], rules: Sequence[set[str]], *, groups: Sequence[str],
-                threshold: float = 0.5, c: float = 4.0, folds: int = 5, min_precision: float = 0.9) -> ThemeModel:
+                threshold: float = 0.5, c: float = 4.0, folds: int = 5, min_precision: float = 0.9,
+                min_gain: int = 3) -> ThemeModel:
     """The train stage's model: fitted on the codebook's examples and all of
     ``gold``; each theme's probabilities calibrated (Platt) on held-out folds
     split by document (``groups``); joined to the rules (whose tags of the
     gold rows are ``rules``) for the themes where that raises held-out F1 at
-    precision >= ``min_precision``."""
+    precision >= ``min_precision``, by at least ``min_gain`` sentences."""
     model = ThemeModel(book.ids(), threshold=threshold, c=c).fit(*training_set(book, gold))
     if not gold:
         return model
@@ -236,6 +244,6 @@ def train_model(book: Codebook, gold: Sequence[dict], rules: Sequence[set[str]],
         if fitted is not None and theme in model.learned:
             model.calibration[theme] = (round(fitted[0], 6), round(fitted[1], 6))
             calibrated[:, j] = platt(raw[:, j], *fitted)
-    joined = choose_joins(gold, rules, calibrated, themes, min_precision=min_precision)
+    joined = choose_joins(gold, rules, calibrated, themes, min_precision=min_precision, min_gain=min_gain)
     model.joined = {t: cut for t, cut in joined.items() if t in model.learned}
     return model

@@ -68,6 +68,7 @@ class LearnedParams(_Section):
     c: float = Field(4.0, gt=0)
     folds: int = Field(5, ge=2)
     join_min_precision: float = Field(0.9, gt=0, le=1)  # a theme joins the rules only at this held-out precision
+    join_min_gain: int = Field(3, ge=1)  # ... and only if its held-out tags are right this many times more than wrong
 
 
 class DiscoverParams(_Section):

@@ -123,7 +123,8 @@ def test_an_example_that_fails_its_own_rules_stops_the_tag_stage(tmp_path):
     (tmp_path / "statements").mkdir()
     (tmp_path / "statements" / "a.txt").write_text("Delegates discussed scam centres.\n", encoding="utf-8")
     assert ingest.main(["--statements", str(tmp_path / "statements"), "--manifest", str(tmp_path / "none.csv"),
-                        "--out", str(tmp_path / "interim"), "--metrics", str(tmp_path / "ingest.json")]) == 0
+                        "--out", str(tmp_path / "interim"), "--metrics", str(tmp_path / "ingest.json"),
+                        "--duplicates", str(tmp_path / "duplicates.csv")]) == 0
     book = tmp_path / "codebook.yaml"
     book.write_text(CODEBOOK.read_text().replace("    - Trade disputes need effective remedies.",
                                                  "    - Trade disputes need effective remedies.\n"

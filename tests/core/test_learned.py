@@ -62,6 +62,18 @@ def test_a_theme_joins_the_rules_only_where_held_out_f1_rises_at_high_precision(
     assert choose_joins(gold, rules, probs, ["fishing", "remedy"], min_precision=0.9) == {"fishing": 0.9}
 
 
+def test_a_theme_does_not_join_on_one_or_two_lucky_sentences():
+    import numpy as np
+
+    from pipeline.core.learned import choose_joins
+    gold = [{"themes": ["fishing"]}] * 6 + [{"themes": []}] * 14
+    rules = [{"fishing"}] * 4 + [set()] * 16  # the rules find 4 of 6 fishing sentences
+    probs = np.zeros((20, 1))
+    probs[4:6, 0] = 0.9  # the model finds the other 2 and nothing else: F1 rises, precision 1.0
+    assert choose_joins(gold, rules, probs, ["fishing"], min_precision=0.9) == {}
+    assert choose_joins(gold, rules, probs, ["fishing"], min_precision=0.9, min_gain=2) == {"fishing": 0.9}
+
+
 def test_platt_scaling_keeps_the_order_of_probabilities():
     import numpy as np
 
