@@ -141,21 +141,62 @@ def _join_wildcards(doc: Doc, segment_hits: list[list[tuple[int, int]]], gaps: l
     return [(s - gaps[0], e + gaps[-1]) for s, e in chains if s - gaps[0] >= 0 and e + gaps[-1] <= len(doc)]
 
 
+class _Matchers:
+    """The spaCy matchers for one set of codebook fields: a PhraseMatcher on
+    the tagger's attribute (phrases, and the segments of wildcard phrases), a
+    PhraseMatcher per other attribute (plain word lists), and the token
+    Matcher for richer patterns."""
+
+    def __init__(self, vocab, attr: str) -> None:
+        self.phrases = PhraseMatcher(vocab, attr=attr)
+        self.matcher = Matcher(vocab)
+        self.word_lists: dict[str, PhraseMatcher] = {}
+        self.wildcards: list[tuple[str, list[int]]] = []
+
+    def __call__(self, doclike: Doc | Span):
+        """(key, start, end) in the doc's token offsets for every match in ``doclike``."""
+        doc = doclike.doc if isinstance(doclike, Span) else doclike
+        segment_hits: dict[int, list[list[tuple[int, int]]]] = {}
+        for match_id, start, end in self.phrases(doclike):  # a PhraseMatcher gives doc offsets for a Span too
+            key = doc.vocab.strings[match_id]
+            if key.startswith("~"):
+                n, k = map(int, key[1:].split(":"))
+                segment_hits.setdefault(n, [[] for _ in range(len(self.wildcards[n][1]) - 1)])[k].append((start, end))
+            else:
+                yield key, start, end
+        for n, hits in segment_hits.items():
+            if all(hits):
+                key, gaps = self.wildcards[n]
+                for start, end in _join_wildcards(doc, hits, gaps):
+                    yield key, start, end
+        for matcher in self.word_lists.values():
+            for match_id, start, end in matcher(doclike):
+                yield doc.vocab.strings[match_id], start, end
+        if len(self.matcher):
+            offset = doclike.start if isinstance(doclike, Span) else 0  # the token Matcher gives a Span's own offsets
+            for match_id, start, end in self.matcher(doclike):
+                yield doc.vocab.strings[match_id], start + offset, end + offset
+
+
 class ThemeTagger:
     """spaCy component: sentence-level theme mentions into ``doc.spans["themes"]``
-    (label = theme id, kb_id = rule id, id = parent theme id)."""
+    (label = theme id, kb_id = rule id, id = parent theme id).
+
+    A rule's ``patterns`` are matched in the whole text; its context cues
+    (``requires``, ``unless``, ``exclude``) only in the sentences where some
+    rule's pattern was found. Cue words are common ("they", "people", "who"):
+    matching them everywhere found 30 cue matches for every pattern match on
+    the UN speeches, and handling them took most of theme matching's time."""
 
     def __init__(self, nlp: Language, name: str, codebook: str) -> None:
         self.name = name
         self.codebook = load_codebook(Path(codebook))
-        self.matcher = Matcher(nlp.vocab)
         from .nlp import norms_are_lemmas
         # "NORM": each token's NORM is its lemma (core.nlp.use_lemma_norms); "LOWER": patterns list word forms
         self.attr = "NORM" if norms_are_lemmas(nlp) else "LOWER"
-        self.phrases = PhraseMatcher(nlp.vocab, attr=self.attr)
+        self.patterns = _Matchers(nlp.vocab, self.attr)
+        self.cues = _Matchers(nlp.vocab, self.attr)
         self.lemmas = english()
-        self.word_lists: dict[str, PhraseMatcher] = {}
-        self.wildcards: list[tuple[str, list[int]]] = []
         self.rules: dict[str, tuple[Theme, Rule]] = {}
         self.nlp = nlp
         self._compiled = False
@@ -198,7 +239,7 @@ class ThemeTagger:
                 for fld in PATTERN_FIELDS:
                     for pattern in getattr(rule, fld):
                         try:
-                            self._add(f"{rule.id}|{fld}", pattern)
+                            self._add(f"{rule.id}|{fld}", pattern, self.patterns if fld == "patterns" else self.cues)
                         except Exception as err:  # spaCy raises ValueError/MatchPatternError with details
                             raise codebook_error(self.codebook.path, f"theme {theme.id}, rule {rule.id}, field '{fld}'",
                                         f"invalid pattern {pattern!r}: {str(err).splitlines()[0]}") from err
@@ -215,60 +256,51 @@ class ThemeTagger:
                     token.norm_ = value
         return docs
 
-    def _add(self, key: str, pattern) -> None:
+    def _add(self, key: str, pattern, into: _Matchers) -> None:
         if isinstance(pattern, str):
             segments, gaps = wildcard_parts(pattern)
             variants = [phrase_variants(seg, self._forms) for seg in segments]
             if not segments or any(v is None for v in variants):
-                self.matcher.add(key, [phrase_to_pattern(pattern, self._forms, self.attr)])
+                into.matcher.add(key, [phrase_to_pattern(pattern, self._forms, self.attr)])
             elif len(segments) == 1 and gaps == [0, 0]:
-                self.phrases.add(key, self._phrase_docs(variants[0], self.attr))
+                into.phrases.add(key, self._phrase_docs(variants[0], self.attr))
             else:
-                n = len(self.wildcards)
-                self.wildcards.append((key, gaps))
+                n = len(into.wildcards)
+                into.wildcards.append((key, gaps))
                 for k, seg_variants in enumerate(variants):
-                    self.phrases.add(f"~{n}:{k}", self._phrase_docs(seg_variants, self.attr))
+                    into.phrases.add(f"~{n}:{k}", self._phrase_docs(seg_variants, self.attr))
             return
         pattern = self._lower_pattern(pattern)
         simple = simple_token_pattern(pattern)
         if simple is None:
-            self.matcher.add(key, [pattern])
+            into.matcher.add(key, [pattern])
             return
         attr, sequences = simple
         if attr == self.attr:  # one PhraseMatcher pass per attribute
-            self.phrases.add(key, self._phrase_docs(sequences, attr))
+            into.phrases.add(key, self._phrase_docs(sequences, attr))
             return
-        if attr not in self.word_lists:
-            self.word_lists[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
-        self.word_lists[attr].add(key, self._phrase_docs(sequences, attr))
+        if attr not in into.word_lists:
+            into.word_lists[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
+        into.word_lists[attr].add(key, self._phrase_docs(sequences, attr))
 
-    def _matches(self, doc: Doc):
-        """(key, start, end) for every match of every pattern."""
-        segment_hits: dict[int, list[list[tuple[int, int]]]] = {}
-        for match_id, start, end in self.phrases(doc):
-            key = doc.vocab.strings[match_id]
-            if key.startswith("~"):
-                n, k = map(int, key[1:].split(":"))
-                segment_hits.setdefault(n, [[] for _ in range(len(self.wildcards[n][1]) - 1)])[k].append((start, end))
-            else:
-                yield key, start, end
-        for n, hits in segment_hits.items():
-            if all(hits):
-                key, gaps = self.wildcards[n]
-                for start, end in _join_wildcards(doc, hits, gaps):
-                    yield key, start, end
-        for matcher in [self.matcher, *self.word_lists.values()] if len(self.matcher) else self.word_lists.values():
-            for match_id, start, end in matcher(doc):
-                yield doc.vocab.strings[match_id], start, end
+    def token_matcher_patterns(self) -> int:
+        """How many patterns need spaCy's token Matcher (a pass over every token)."""
+        return len(self.patterns.matcher) + len(self.cues.matcher)
 
     def __call__(self, doc: Doc) -> Doc:
         if not self._compiled:
             self.compile()
         sent_starts = [sent.start for sent in doc.sents]
         hits: dict[tuple[int, str], dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-        for key, start, end in self._matches(doc):
+        for key, start, end in self.patterns(doc):
             rule_id, fld = key.split("|")
             hits[(bisect.bisect_right(sent_starts, start), rule_id)][fld].append((start, end))
+        for i in sorted({n for n, _ in hits}):  # the cues of the rules found in each sentence, in that sentence
+            sentence = doc[sent_starts[i - 1]:sent_starts[i] if i < len(sent_starts) else len(doc)]
+            for key, start, end in self.cues(sentence):
+                rule_id, fld = key.split("|")
+                if (i, rule_id) in hits:
+                    hits[(i, rule_id)][fld].append((start, end))
         # the name of an organisation, forum, working group, meeting or title is no evidence of its theme
         names = [(e.start, e.end) for e in doc.ents if e.label_ == "ORG"]
         text = doc.text  # built once: Doc.text and Span.text join their tokens on every call
