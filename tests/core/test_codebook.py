@@ -210,3 +210,30 @@ def test_a_forum_name_does_not_hide_the_theme_the_rest_of_the_sentence_names(tag
     assert {"scam_centres", "trafficking"} <= sentence_themes(doc)
     doc = tagger("The Roundtable on Returns and Reintegration agreed to support returned victims' reintegration.")
     assert "reintegration" in sentence_themes(doc)
+
+
+def _six_word_runs(text: str) -> set[tuple[str, ...]]:
+    import re
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i:i + 6]) for i in range(len(words) - 5)}
+
+
+@pytest.mark.shared
+def test_no_example_copies_six_words_running_from_the_shared_gold_or_un_speeches():
+    """The examples are the project's own sentences: text from ../shared stays
+    there (and an example copied from a gold set would flatter the scores)."""
+    import json
+
+    from ..conftest import shared_path
+    gold = shared_path("gold")
+    speeches = shared_path("ungdc", "bali-members-2002-2024")
+    examples = {x: _six_word_runs(x) for t in BOOK.themes for x in (*t.positive, *t.negative)}
+    wanted = set().union(*examples.values())
+    seen = set()
+    for path in sorted(gold.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                seen |= _six_word_runs(json.loads(line)["text"]) & wanted
+    for path in sorted(speeches.glob("*.txt")):
+        seen |= _six_word_runs(path.read_text(encoding="utf-8", errors="replace")) & wanted
+    assert [x for x, runs in examples.items() if runs & seen] == []
