@@ -237,3 +237,31 @@ def test_no_example_copies_six_words_running_from_the_shared_gold_or_un_speeches
     for path in sorted(speeches.glob("*.txt")):
         seen |= _six_word_runs(path.read_text(encoding="utf-8", errors="replace")) & wanted
     assert [x for x, runs in examples.items() if runs & seen] == []
+
+
+def test_a_cue_counts_only_in_the_sentence_of_the_pattern_whatever_matcher_finds_it(tmp_path):
+    """Cues run on the sentences with a pattern hit; a cue on spaCy's token
+    Matcher (here LIKE_NUM) must land in the right sentence too."""
+    book = write_codebook(tmp_path, """themes:
+- id: people_smuggling
+  label: People smuggling
+  rules:
+  - id: crowded_ferry
+    patterns: [ferry]
+    requires: [[{LIKE_NUM: true}, {LOWER: passengers}]]
+    unless: [holiday]
+    exclude: [[{LOWER: ferry}, {LIKE_NUM: true}]]
+""")
+    nlp = build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                    codebook=book)
+    assert nlp.get_pipe("bali_themes").token_matcher_patterns() == 2
+
+    def tagged(text):
+        doc = nlp(text)
+        return [(span.label_, span.text) for span in doc.spans["themes"]]
+    assert tagged("The port was quiet. The ferry carried 40 passengers.") == [("people_smuggling", "ferry")]
+    assert tagged("The ferry left at noon. Then 40 passengers waited.") == []
+    assert tagged("The port was quiet. The ferry carried 40 passengers on holiday.") == []
+    assert tagged("A holiday began. The ferry carried 40 passengers.") == [("people_smuggling", "ferry")]
+    # an excluded span ('ferry 9', a vessel's name) is found where it is, in the second sentence
+    assert tagged("The port was quiet. Ferry 9 carried 40 passengers.") == []
