@@ -264,7 +264,9 @@ def theme_shares_wide(theme_trends: pd.DataFrame) -> pd.DataFrame:
 
 def entity_trends(mentions: pd.DataFrame, groups: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """States and organisations named per group (only those named)."""
-    em = mention_groups(mentions[(mentions["kind"] == "entity") & mentions["label"].isin(ACTOR_LABELS)], groups)
+    actors = (mentions["kind"] == "entity") & mentions["label"].isin(ACTOR_LABELS)
+    em = mention_groups(mentions.loc[actors, ["sentence_id", "statement_id", "meeting_id", "canonical_id", "label",
+                                              "text"]], groups)  # only the columns counted: the copy is smaller
     cols = ["group_id", "order", "canonical_id", "name", "label", "sentences", "mentions", "statements"]
     if em.empty:
         return pd.DataFrame(columns=cols)
@@ -293,8 +295,11 @@ def actor_themes(mentions: pd.DataFrame, groups: pd.DataFrame, names: dict[str, 
     """Which states and organisations are named in the same sentence as
     which theme, with the first example sentence ids."""
     cols = ["canonical_id", "name", "label", "theme", "sentences", "statements", "groups", "example_sentence_ids"]
-    actors = mentions[(mentions["kind"] == "entity") & mentions["label"].isin(ACTOR_LABELS)]
     themes = mentions[mentions["kind"] == "theme"]
+    # only the sentences with a theme: most actor mentions have none, and copying them all was the
+    # trends stage's peak memory on the UN archive
+    actors = mentions[(mentions["kind"] == "entity") & mentions["label"].isin(ACTOR_LABELS)
+                      & mentions["sentence_id"].isin(themes["sentence_id"].unique())]
     pairs = actors[["sentence_id", "statement_id", "meeting_id", "canonical_id", "label", "text"]].drop_duplicates(
         ["sentence_id", "canonical_id"]).merge(themes[["sentence_id", "label"]].drop_duplicates()
                                               .rename(columns={"label": "theme"}), on="sentence_id")
