@@ -14,7 +14,7 @@ edit re-runs only theme matching. The attendance and people CSVs are assembled f
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, deque
+from collections import Counter
 
 from . import _stage
 from .core import records
@@ -22,7 +22,7 @@ from .core.codebook import load_codebook
 from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
 from .core.nlp import tagging_pipeline
-from .core.partitions import PartitionedTables, count_rows, read_table, runs
+from .core.partitions import PartitionedTables, count_rows, read_table
 from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE
 from .core.tagstream import PipelineSpec, read_tasks, tag_tasks
 from .stages import tag_cache
@@ -60,40 +60,24 @@ def main(argv: list[str] | None = None) -> int:
 
     tables = PartitionedTables({name: args.interim / f"{name}.parquet" for name in TABLES}, TABLES)
     counts = {"unchanged": 0}
-    pending: deque = deque()  # (part name, signature, is its last statement) for each statement sent to be tagged
 
-    def changed_tasks():
-        for run in runs(tasks):
-            signature = [[t.statement_id, hashlib.sha256((t.key + versions).encode()).hexdigest()[:16]] for t in run]
-            existing = tables.existing(signature)
-            if existing is not None:
-                tables.keep(existing)
-                counts["unchanged"] += len(run)
-                bar.update(len(run))
-                continue
-            part = tables.next_name()
-            for i, task in enumerate(run):
-                pending.append((part, signature, i == len(run) - 1))
-                yield task
+    def kept(n: int) -> None:
+        counts["unchanged"] += n
+        bar.update(n)
 
     bar = _stage.progress_bar(desc="tag", unit="statement", total=total)  # kept parts count as done
     try:
         spec = PipelineSpec.of(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                                trained=params.trained_pipeline)
-        results = tag_tasks(changed_tasks(), build=pipeline, cache=cache, workers=_stage.workers(args, params),
-                            spec=spec, counts=counts)
-        rows_of_part: dict[str, list] = {table: [] for table in TABLES}
-        for rows in results:
+        changed = tables.changed(tasks, lambda t: hashlib.sha256((t.key + versions).encode()).hexdigest()[:16],
+                                 on_kept=kept)
+        for rows in tag_tasks(changed, build=pipeline, cache=cache, workers=_stage.workers(args, params), spec=spec,
+                              counts=counts):
             bar.update(1)
-            part, signature, last = pending.popleft()
             if joined:  # applied after the cache: a retrained model never meets stale cached rows
                 rows.mentions += model_mentions(model, rows.sentences, rows.mentions, parents)
-            for table, found in (("sentences", rows.sentences), ("mentions", rows.mentions), ("people", rows.people),
-                                 ("attendance", rows.attendance), ("attendance_checks", rows.checks)):
-                rows_of_part[table] += found
-            if last:
-                tables.write(part, signature, rows_of_part)
-                rows_of_part = {table: [] for table in TABLES}
+            tables.add({"sentences": rows.sentences, "mentions": rows.mentions, "people": rows.people,
+                        "attendance": rows.attendance, "attendance_checks": rows.checks})
         tables.commit()
     except BaseException:
         tables.discard()

@@ -24,7 +24,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -120,6 +121,36 @@ class PartitionedTables:
     def discard(self) -> None:
         for folder in self.staging.values():
             shutil.rmtree(folder, ignore_errors=True)
+
+    def changed(self, tasks: Iterable, fingerprint: Callable[[object], str], *,
+                on_kept: Callable[[int], None] = lambda n: None) -> Iterator:
+        """The tasks (with ``statement_id``) of the runs that must be written
+        again; a run whose part holds the same statements with the same
+        ``fingerprint`` is kept (``on_kept`` is told how many statements it
+        held). Give each changed task's rows back, in order, to :meth:`add`."""
+        self._pending: deque = deque()  # (part name, signature, is the run's last task) per task handed out
+        self._rows: dict[str, list[dict]] = {table: [] for table in self.schemas}
+        for run in runs(tasks):
+            signature = [[task.statement_id, fingerprint(task)] for task in run]
+            existing = self.existing(signature)
+            if existing is not None:
+                self.keep(existing)
+                on_kept(len(run))
+                continue
+            part = self.next_name()
+            for i, task in enumerate(run):
+                self._pending.append((part, signature, i == len(run) - 1))
+                yield task
+
+    def add(self, rows: dict[str, list[dict]]) -> None:
+        """The rows of the next task from :meth:`changed`, by table; a run's
+        part is written when its last task's rows come."""
+        part, signature, last = self._pending.popleft()
+        for table, found in rows.items():
+            self._rows[table] += found
+        if last:
+            self.write(part, signature, self._rows)
+            self._rows = {table: [] for table in self.schemas}
 
 
 def iter_batches(table: Path, *, columns: list[str], batch_size: int) -> Iterator[pa.RecordBatch]:
