@@ -73,7 +73,8 @@ FLAG_HELP = {
 def stages(L: Layout = Layout()) -> list[Stage]:
     """Every stage, in the order they run."""
     interim = [L.interim_table(n) for n in ("statements", "meetings", "paragraphs")]
-    tagged = [L.interim_table(n) for n in ("sentences", "mentions", "people", "attendance", "attendance_checks")]
+    tagged = [L.interim_table(n) for n in ("sentences", "mentions", "people", "attendance", "attendance_checks",
+                                          "term_counts")]
     trend_tables = [L.table(n) for n in ("theme_trends", "theme_shares", "entity_trends", "attendance_trends",
                                          "actor_themes", "emerging", "theme_evidence", "theme_compare")]
     topic_tables = [L.table(n) for n in ("discovered_topics", "topic_trends", "topic_sentences")]

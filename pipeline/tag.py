@@ -4,7 +4,7 @@
 
 Statements are tagged one by one (in `tag.n_process` worker processes, or on the workers of the Dask
 scheduler at `tag.scheduler` / `--scheduler`) and their rows written to the interim folder's
-sentences, mentions, people, attendance and attendance_checks tables, each a folder of Parquet parts
+sentences, mentions, people, attendance, attendance_checks and term_counts tables, each a folder of Parquet parts
 of about 32 statements (core.partitions), so memory stays flat however large the corpus. A rerun
 rewrites only the parts whose statements changed, and keeps the others. Results are also cached per
 statement in `tag.cache_dir`: a changed part's other statements are not tagged again, and a codebook
@@ -23,7 +23,7 @@ from .core.gazetteer import load_actors
 from .core.io import csv_writer, json_writer, write_all
 from .core.nlp import tagging_pipeline
 from .core.partitions import PartitionedTables, count_rows, read_table
-from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE
+from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE, TERM_COUNT
 from .core.tagstream import PipelineSpec, read_tasks, tag_tasks
 from .stages import tag_cache
 
@@ -34,6 +34,7 @@ TABLES = {
     "people": records.arrow_schema(PERSON, records.PERSON_SCHEMA_TYPES),
     "attendance": records.arrow_schema(ATTENDANCE, records.ATTENDANCE_SCHEMA_TYPES),
     "attendance_checks": records.arrow_schema(ATTENDANCE_CHECK, records.ATTENDANCE_CHECK_SCHEMA_TYPES),
+    "term_counts": records.arrow_schema(TERM_COUNT, records.TERM_COUNT_SCHEMA_TYPES),
 }
 
 
@@ -77,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             if joined:  # applied after the cache: a retrained model never meets stale cached rows
                 rows.mentions += model_mentions(model, rows.sentences, rows.mentions, parents)
             tables.add({"sentences": rows.sentences, "mentions": rows.mentions, "people": rows.people,
-                        "attendance": rows.attendance, "attendance_checks": rows.checks})
+                        "attendance": rows.attendance, "attendance_checks": rows.checks,
+                        "term_counts": rows.terms})
         tables.commit()
     except BaseException:
         tables.discard()

@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _stage
 from .core import trends
@@ -28,8 +29,9 @@ ROWS = {"mentions": [[("kind", "=", "theme")], [("label", "in", sorted(trends.AC
 
 def read_interim(folder: Path) -> dict[str, pd.DataFrame]:
     """The columns and rows of the ingest and tag tables that the trends
-    need (sentences are read by :func:`read_sentences`)."""
-    for name in (*INTERIM, "sentences.parquet"):
+    need (sentences are read by :func:`read_sentences`, term counts by
+    :func:`core.trends.group_term_counts`)."""
+    for name in (*INTERIM, "sentences.parquet", "term_counts.parquet"):
         if not (folder / name).exists():
             raise PipelineError(f"{folder / name}: not found: run the ingest and tag stages first (`dvc repro tag`)")
     return {name.split(".")[0]: read_table(folder / name, columns=COLUMNS.get(name.split(".")[0]),
@@ -37,22 +39,20 @@ def read_interim(folder: Path) -> dict[str, pd.DataFrame]:
             for name in INTERIM}
 
 
-def read_sentences(path: Path, groups: pd.DataFrame, wanted: set[str]
-                   ) -> tuple[pd.DataFrame, dict[str, Counter], pd.DataFrame]:
+def read_sentences(path: Path, groups: pd.DataFrame, wanted: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One pass over the sentences, in batches, so memory does not grow with
-    the corpus: sentence counts per statement and meeting, term counts per
-    group, and the texts of the ``wanted`` sentences (those with a theme)."""
-    group_of = dict(zip(groups["meeting_id"], groups["group_id"]))
-    parts, terms, texts = [], {}, []
+    the corpus: sentence counts per statement and meeting, and the texts of
+    the ``wanted`` sentences (those with a theme)."""
+    parts, texts = [], []
+    wanted_ids = pa.array(sorted(wanted), type=pa.string())
     for batch in iter_batches(path, batch_size=50_000,
                               columns=["sentence_id", "statement_id", "meeting_id", "n_words", "text"]):
-        df = batch.to_pandas()
-        part = trends.sentence_counts(df)
+        part = trends.sentence_counts(batch.select(["statement_id", "meeting_id", "n_words"]).to_pandas())
         trends.count_groups(part, groups)  # every sentence's meeting is known, or stop here
         parts.append(part)
-        trends.count_terms(zip(df["meeting_id"].map(group_of), df["text"]), into=terms)
-        texts.append(df.loc[df["sentence_id"].isin(wanted), ["sentence_id", "text"]])
-    return trends.add_counts(parts), terms, pd.concat(texts, ignore_index=True) if texts else \
+        texts.append(batch.select(["sentence_id", "text"])
+                     .filter(pc.is_in(batch.column("sentence_id"), value_set=wanted_ids)).to_pandas())
+    return trends.add_counts(parts), pd.concat(texts, ignore_index=True) if texts else \
         pd.DataFrame(columns=["sentence_id", "text"])
 
 
@@ -66,8 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     mentions = data["mentions"]
     attendance = pd.read_csv(args.attendance, dtype=str, keep_default_na=False) if args.attendance.exists() \
         else pd.DataFrame(columns=["meeting_id", "role", "canonical_id", "participant"])
-    counts, term_counts, texts = read_sentences(args.interim / "sentences.parquet", groups,
-                                                set(mentions.loc[mentions["kind"] == "theme", "sentence_id"]))
+    counts, texts = read_sentences(args.interim / "sentences.parquet", groups,
+                                   set(mentions.loc[mentions["kind"] == "theme", "sentence_id"]))
+    term_counts = trends.group_term_counts(
+        iter_batches(args.interim / "term_counts.parquet", batch_size=2_000, columns=["meeting_id", "term", "count"]),
+        dict(zip(groups["meeting_id"], groups["group_id"])))
     theme_trends = trends.theme_trends(counts, mentions, groups, themes)
     tables = {
         "theme_trends": theme_trends,

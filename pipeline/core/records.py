@@ -142,12 +142,20 @@ ATTENDANCE_CHECK = {
     "matches": "stated and listed agree (the source is never corrected)",
 }
 
+TERM_COUNT = {
+    "statement_id": "statement", "meeting_id": "meeting of its sentences",
+    "term": "the words counted for what is new (lower case, three or more letters, no stop words), sorted",
+    "count": "how often each of them occurs, in the same order",
+}
+
 
 def arrow_schema(record: Mapping[str, str], types: Mapping[str, str]):
     """An Arrow schema for a record: every column a string unless ``types``
-    says int64, float64 or bool (for writing Parquet in chunks with one schema)."""
+    says int64, float64, bool or a list of strings or int64 (for writing
+    Parquet in chunks with one schema)."""
     import pyarrow as pa
-    kinds = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+    kinds = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(),
+             "list<string>": pa.list_(pa.string()), "list<int64>": pa.list_(pa.int64())}
     return pa.schema([(name, kinds.get(types.get(name, ""), pa.string())) for name in record])
 
 
@@ -159,3 +167,4 @@ MENTION_SCHEMA_TYPES = {"in_gazetteer": "bool", "start": "int64", "end": "int64"
 PERSON_SCHEMA_TYPES = {"co_chair": "bool"}
 ATTENDANCE_SCHEMA_TYPES = {"in_gazetteer": "bool"}
 ATTENDANCE_CHECK_SCHEMA_TYPES = {"stated_count": "int64", "listed_count": "int64", "matches": "bool"}
+TERM_COUNT_SCHEMA_TYPES = {"term": "list<string>", "count": "list<int64>"}

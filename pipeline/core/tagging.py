@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 
 from .attendance import Entity, attendance_rows
 from .nlp import doc_text
+from .terms import term_count_rows
 
 
 @dataclass
@@ -21,9 +22,10 @@ class TagRows:
     people: list[dict] = field(default_factory=list)
     attendance: list[dict] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
+    terms: list[dict] = field(default_factory=list)
 
     def extend(self, other: TagRows) -> None:
-        for name in ("sentences", "mentions", "people", "attendance", "checks"):
+        for name in ("sentences", "mentions", "people", "attendance", "checks", "terms"):
             getattr(self, name).extend(getattr(other, name))
 
 
@@ -99,6 +101,7 @@ def tag_statement(doc: Doc, statement_id: str, paragraphs: Sequence[dict], names
         sent_ids.append(sid)
     if not sent_starts:
         return rows
+    rows.terms = term_count_rows(statement_id, rows.sentences)
     meeting_of = {s["sentence_id"]: s["meeting_id"] for s in rows.sentences}
     entities = entity_mentions(doc)
     for start, end, fields in entities + theme_mentions(doc):

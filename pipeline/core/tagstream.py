@@ -82,7 +82,7 @@ def read_tasks(statements_path: Path, paragraphs_path: Path) -> tuple[int, Itera
     return total, tasks()
 
 
-ENTITY_PART_KEYS = {"sentences", "mentions", "people", "attendance", "checks"}
+ENTITY_PART_KEYS = {"sentences", "mentions", "people", "attendance", "checks", "terms"}
 
 
 class TagCache:
@@ -122,12 +122,13 @@ def split_rows(rows: TagRows) -> tuple[dict, list]:
     entity_mentions = [m for m in rows.mentions if m["kind"] != "theme"]
     themes = [m for m in rows.mentions if m["kind"] == "theme"]
     return ({"sentences": rows.sentences, "mentions": entity_mentions, "people": rows.people,
-             "attendance": rows.attendance, "checks": rows.checks}, themes)
+             "attendance": rows.attendance, "checks": rows.checks, "terms": rows.terms}, themes)
 
 
 def join_rows(entity_part: dict, theme_part: list) -> TagRows:
     return TagRows(sentences=entity_part["sentences"], mentions=entity_part["mentions"] + theme_part,
-                   people=entity_part["people"], attendance=entity_part["attendance"], checks=entity_part["checks"])
+                   people=entity_part["people"], attendance=entity_part["attendance"], checks=entity_part["checks"],
+                   terms=entity_part["terms"])
 
 
 @dataclass(frozen=True)

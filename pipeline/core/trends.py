@@ -15,13 +15,11 @@ sentences is summed as it is read, and the tables need only the mentions
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from .stopwords import english_stop_words
 from .errors import PipelineError
 
 GROUPINGS = ("meeting", "year", "series", "speaker", "party")
@@ -314,30 +312,32 @@ def actor_themes(mentions: pd.DataFrame, groups: pd.DataFrame, names: dict[str, 
     return out.sort_values(["sentences", "canonical_id", "theme"], ascending=[False, True, True])[cols]
 
 
-_WORD = re.compile(r"[a-z][a-z\-]+[a-z]")
-
-
-def terms_of(text: str) -> list[str]:
-    """Lower-case words of three or more letters, stop words left out."""
-    stop = english_stop_words()
-    return [w for w in _WORD.findall(text.lower()) if w not in stop]
-
-
-def count_terms(texts: Iterable[tuple[str, str]], *, into: dict[str, Counter] | None = None) -> dict[str, Counter]:
-    """Term counts per group from (group id, sentence text) pairs (which the
-    caller can stream: the whole corpus need not be in memory), added
-    ``into`` earlier counts when given. The same counts as :func:`terms_of`
-    on each text; a group's texts are joined and searched at once, and stop
-    words dropped from the counts afterwards, which is ~3x faster."""
-    counts: dict[str, Counter] = {} if into is None else into
-    by_group: dict[str, list[str]] = {}
-    for gid, text in texts:
-        by_group.setdefault(gid, []).append(text)
-    for gid, group_texts in by_group.items():
-        found = Counter(_WORD.findall("\n".join(group_texts).lower()))
-        for word in english_stop_words() & found.keys():
-            del found[word]
-        counts.setdefault(gid, Counter()).update(found)
+def group_term_counts(batches: Iterable, group_of: dict[str, str]) -> dict[str, Counter]:
+    """Term counts per group, summed from the tag stage's ``term_counts``
+    rows (Arrow record batches with meeting_id, term and count; see
+    :mod:`.terms`): the lists are flattened and summed per group and term by
+    Arrow, batch by batch, so memory holds one batch and the running sums."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    sums: list[pa.Table] = []
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        meetings = batch.column("meeting_id").to_pylist()
+        groups = pa.array([group_of[m] for m in meetings])
+        flat = pa.table({"group_id": pc.take(groups, pc.list_parent_indices(batch.column("term"))),
+                         "term": pc.list_flatten(batch.column("term")),
+                         "count": pc.list_flatten(batch.column("count"))})
+        sums.append(flat.group_by(["group_id", "term"]).aggregate([("count", "sum")])
+                    .rename_columns(["group_id", "term", "count"]))
+        if len(sums) > 1:  # fold into one running sum
+            sums = [pa.concat_tables(sums).group_by(["group_id", "term"]).aggregate([("count", "sum")])
+                    .rename_columns(["group_id", "term", "count"])]
+    counts: dict[str, Counter] = {}
+    for table in sums:
+        for gid in pc.unique(table.column("group_id")).to_pylist():
+            rows = table.filter(pc.equal(table.column("group_id"), gid))
+            counts[gid] = Counter(dict(zip(rows.column("term").to_pylist(), rows.column("count").to_pylist())))
     return counts
 
 

@@ -6,10 +6,12 @@ import math
 from collections import Counter
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from scipy.stats import chi2_contingency
 
-from pipeline.core import trends
+from pipeline.core import records, trends
+from pipeline.core.terms import terms_of, term_count_rows
 from pipeline.core.errors import PipelineError
 
 
@@ -33,13 +35,29 @@ def test_log_likelihood_is_zero_for_equal_rates_and_grows_with_the_difference():
     assert g_big == pytest.approx(35.606, abs=1e-3)
 
 
-def test_term_counts_per_group_are_the_sum_of_each_sentences_terms():
-    texts = [("g1", "Scam centres hold victims; SCAM-centres again."), ("g2", "The boats and the boat-people"),
-             ("g1", "and the of a"), ("g2", "")]
+def term_batches(sentences: pd.DataFrame, *, per_batch: int = 1) -> list[pa.RecordBatch]:
+    """The tag stage's term_counts rows for these sentences, ``per_batch`` statements to a batch."""
+    rows = [row for sid, group in sentences.groupby("statement_id", sort=True)
+            for row in term_count_rows(sid, group.to_dict("records"))]
+    schema = records.arrow_schema(records.TERM_COUNT, records.TERM_COUNT_SCHEMA_TYPES)
+    return [pa.RecordBatch.from_pylist(rows[i:i + per_batch], schema=schema) for i in range(0, len(rows), per_batch)]
+
+
+def test_term_counts_per_group_are_the_sum_of_each_sentences_terms_whatever_the_batches():
+    sentences = pd.DataFrame([
+        ("a1", "s1", "m1", 5, "Scam centres hold victims; SCAM-centres again."),
+        ("a2", "s2", "m2", 4, "The boats and the boat-people"),
+        ("a3", "s3", "m1", 4, "Scam centres and the of a"),
+        ("a4", "s3", "m1", 0, ""),
+    ], columns=["sentence_id", "statement_id", "meeting_id", "n_words", "text"])
+    group_of = {"m1": "g1", "m2": "g2"}
     expected: dict = {}
-    for gid, text in texts:
-        expected.setdefault(gid, Counter()).update(trends.terms_of(text))
-    assert trends.count_terms(texts) == expected and expected["g1"]["scam-centres"] == 1
+    for m, text in zip(sentences.meeting_id, sentences.text):
+        expected.setdefault(group_of[m], Counter()).update(terms_of(text))
+    assert expected["g1"] == Counter({"scam": 2, "centres": 2, "hold": 1, "victims": 1, "scam-centres": 1})
+    for per_batch in (1, 2, 10):
+        assert trends.group_term_counts(term_batches(sentences, per_batch=per_batch), group_of) == expected
+    assert trends.group_term_counts([], group_of) == {}
 
 
 def meetings_table() -> pd.DataFrame:
@@ -126,7 +144,7 @@ def test_emerging_compares_the_latest_meeting_with_all_earlier_ones():
     meetings = meetings_table().iloc[:3]
     groups = trends.meeting_groups(meetings)
     group_of = dict(zip(groups.meeting_id, groups.group_id))
-    counts = trends.count_terms((group_of[m], t) for m, t in zip(sentences.meeting_id, sentences.text))
+    counts = trends.group_term_counts(term_batches(sentences), group_of)
     table = trends.emerging(trends.sentence_counts(sentences), mentions, groups, THEMES, term_counts=counts,
                             min_count=1)
     scam = table[(table.kind == "theme") & (table.item == "scam_centres")].iloc[0]
