@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     counts, texts = read_sentences(args.interim / "sentences.parquet", groups,
                                    set(mentions.loc[mentions["kind"] == "theme", "sentence_id"]))
     term_counts = trends.group_term_counts(
-        iter_batches(args.interim / "term_counts.parquet", batch_size=2_000, columns=["meeting_id", "term", "count"]),
+        iter_batches(args.interim / "term_counts.parquet", batch_size=500, columns=["meeting_id", "term", "count"]),
         dict(zip(groups["meeting_id"], groups["group_id"])))
     theme_trends = trends.theme_trends(counts, mentions, groups, themes)
     tables = {

@@ -341,6 +341,16 @@ _NAME_HEAD_AT = re.compile(rf"\b(?:{_NAME_HEAD})\s+(?:on|for|against|to\s+Combat
 _NAME_REST = re.compile(rf"{_TITLE_WORD}(?:(?:\s*[,:]\s*|\s+(?:and|of|in|the|&|on|for|against|to)\s+|\s+|-)"
                         rf"{_TITLE_WORD})*")
 _NAME_BEFORE = re.compile(rf"(?:{_TITLE_WORD}\s+){{1,8}}$")
+# "the Trafficking in Persons Working Group", "a Regional Symposium on ...": title-case words (joined by in, of,
+# and, ...) ending in the head of a forum or body
+_FORUM_HEAD_END = re.compile(r"\b(?:Working\s+Group|Conference|Workshop|Symposium|Forum|Dialogue|Consultation|"
+                             r"Taskforce|Task\s+Force|Roundtable|Round\s+Table|Webinar|Seminar|Retreat|Summit|"
+                             r"Committee|Commission|Council|Unit|Secretariat)\b")
+_NAME_BEFORE_JOINED = re.compile(rf"{_TITLE_WORD}(?:\s+(?:in|of|and|&|on|for|against|the|to)\s+{_TITLE_WORD}|\s+"
+                                 rf"{_TITLE_WORD}|-{_TITLE_WORD}){{0,10}}\s+$")
+# the Bali Process's own subtitle, whatever it follows ("the Bali Declaration on People Smuggling, ...")
+_BALI_SUBTITLE = re.compile(r"\bon\s+People\s+Smuggling,?\s+Trafficking\s+in\s+Persons,?\s+and\s+Related\s+"
+                            r"Transnational\s+Crimes?\b")
 
 
 def forum_names(doc: Doc, text: str | None = None, start_char: int = 0, end_char: int | None = None,
@@ -360,7 +370,14 @@ def forum_names(doc: Doc, text: str | None = None, start_char: int = 0, end_char
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is not None and not (out and span.start < out[-1][1]):
             out.append((span.start, span.end))
-    return out
+    for pattern in (_FORUM_HEAD_END, _BALI_SUBTITLE):
+        for m in pattern.finditer(text, start_char, end_char):
+            before = _NAME_BEFORE_JOINED.search(text, max(start_char, m.start() - 160), m.start())
+            span = doc.char_span(before.start() if before else m.start(), m.end(), alignment_mode="expand")
+            if span is not None and (before or pattern is _BALI_SUBTITLE) and \
+                    all(span.end <= s or e <= span.start for s, e in out):
+                out.append((span.start, span.end))
+    return sorted(out)
 
 
 def _longest(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

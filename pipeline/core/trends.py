@@ -312,41 +312,52 @@ def actor_themes(mentions: pd.DataFrame, groups: pd.DataFrame, names: dict[str, 
     return out.sort_values(["sentences", "canonical_id", "theme"], ascending=[False, True, True])[cols]
 
 
-def group_term_counts(batches: Iterable, group_of: dict[str, str]) -> dict[str, Counter]:
-    """Term counts per group, summed from the tag stage's ``term_counts``
-    rows (Arrow record batches with meeting_id, term and count; see
-    :mod:`.terms`): the lists are flattened and summed per group and term by
-    Arrow, batch by batch, so memory holds one batch and the running sums."""
+def group_term_counts(batches: Iterable, group_of: dict[str, str]):
+    """Term counts per group (an Arrow table: group_id, term, count; one row
+    per group and term), summed from the tag stage's ``term_counts`` rows
+    (Arrow record batches with meeting_id, term and count; see
+    :mod:`.terms`). The lists are flattened and summed by Arrow batch by
+    batch, so memory holds one batch and the running sums; the sums stay in
+    Arrow (on the UN archive, a Python Counter per group held ~300 MB more)."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    sums: list[pa.Table] = []
+
+    def summed(table: pa.Table) -> pa.Table:
+        return table.group_by(["group", "term"]).aggregate([("count", "sum")]).rename_columns(
+            ["group", "term", "count"])
+
+    # groups are summed as small integer codes, not strings: a third less memory at the peak on the UN archive
+    names = sorted(set(group_of.values()))
+    index = {g: i for i, g in enumerate(names)}
+    code_of = {m: index[g] for m, g in group_of.items()}
+    total = pa.table({"group": pa.array([], pa.int32()), "term": pa.array([], pa.string()),
+                      "count": pa.array([], pa.int64())})
     for batch in batches:
         if not batch.num_rows:
             continue
-        meetings = batch.column("meeting_id").to_pylist()
-        groups = pa.array([group_of[m] for m in meetings])
-        flat = pa.table({"group_id": pc.take(groups, pc.list_parent_indices(batch.column("term"))),
+        codes = pa.array([code_of[m] for m in batch.column("meeting_id").to_pylist()], pa.int32())
+        flat = pa.table({"group": pc.take(codes, pc.list_parent_indices(batch.column("term"))),
                          "term": pc.list_flatten(batch.column("term")),
                          "count": pc.list_flatten(batch.column("count"))})
-        sums.append(flat.group_by(["group_id", "term"]).aggregate([("count", "sum")])
-                    .rename_columns(["group_id", "term", "count"]))
-        if len(sums) > 1:  # fold into one running sum
-            sums = [pa.concat_tables(sums).group_by(["group_id", "term"]).aggregate([("count", "sum")])
-                    .rename_columns(["group_id", "term", "count"])]
-    counts: dict[str, Counter] = {}
-    for table in sums:
-        for gid in pc.unique(table.column("group_id")).to_pylist():
-            rows = table.filter(pc.equal(table.column("group_id"), gid))
-            counts[gid] = Counter(dict(zip(rows.column("term").to_pylist(), rows.column("count").to_pylist())))
-    return counts
+        total = summed(pa.concat_tables([total, summed(flat)]))
+    out = pa.table({"group_id": pc.take(pa.array(names, pa.string()), total.column("group")),
+                    "term": total.column("term"), "count": total.column("count")})
+    pa.default_memory_pool().release_unused()
+    return out
+
+
+def _term_sums(terms) -> Counter:
+    """term -> count from an Arrow table of term and count columns."""
+    return Counter(dict(zip(terms.column("term").to_pylist(), terms.column("count").to_pylist())))
 
 
 def emerging(counts: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
-             themes: Sequence[tuple[str, str]], *, term_counts: dict[str, Counter], top_terms: int = 20,
+             themes: Sequence[tuple[str, str]], *, term_counts, top_terms: int = 20,
              min_count: int = 3) -> pd.DataFrame:
     """The latest group against all earlier ones: every theme, and the
     ``top_terms`` words whose rate changed most (by G2), with the group and
-    date each was first seen. Empty when there is only one group."""
+    date each was first seen; words are counted in ``term_counts`` (from
+    :func:`group_term_counts`). Empty when there is only one group."""
     cols = ["kind", "item", "label", "latest_count", "latest_total", "earlier_count", "earlier_total",
             "latest_share", "earlier_share", "change", "g2", "p_value", "direction", "first_seen_group",
             "first_seen_label", "first_seen_date"]
@@ -368,21 +379,24 @@ def emerging(counts: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
         b = len(hits) - a
         first = min(hits["group_id"], key=order.get) if len(hits) else ""
         rows.append(_keyness_row("theme", theme_id, theme_label, a, n1, b, n0, first_seen_of.get(first, ("", "", ""))))
-    counts = term_counts
-    latest_counts = counts.get(latest, Counter())
-    earlier_counts: Counter = Counter()
-    first_seen: dict[str, str] = {}
-    for gid in sorted(counts, key=order.get):
-        for w in counts[gid]:
-            first_seen.setdefault(w, gid)
-        if gid != latest:
-            earlier_counts.update(counts[gid])
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    is_latest_term = pc.equal(term_counts.column("group_id"), latest)
+    latest_counts = _term_sums(term_counts.filter(is_latest_term))
+    earlier_counts = _term_sums(term_counts.filter(pc.invert(is_latest_term)).group_by("term").aggregate(
+        [("count", "sum")]).rename_columns(["term", "count"]))
     w1, w0 = sum(latest_counts.values()), sum(earlier_counts.values())
     # G2 alone ranks the terms; the full row (and its p-value) is built only for the top ones
     ranked = sorted((-g2_statistic(a, w1, b, w0), w) for w in set(latest_counts) | set(earlier_counts)
                     if (a := latest_counts[w]) + (b := earlier_counts[w]) >= min_count)
+    top = [w for _, w in ranked[:top_terms]]
+    first_seen: dict[str, str] = {}  # of the top terms: the earliest group that uses each
+    rows_of_top = term_counts.filter(pc.is_in(term_counts.column("term"), value_set=pa.array(top, pa.string())))
+    for gid, w in sorted(zip(rows_of_top.column("group_id").to_pylist(), rows_of_top.column("term").to_pylist()),
+                         key=lambda gw: order[gw[0]]):
+        first_seen.setdefault(w, gid)
     term_rows = [_keyness_row("term", w, w, latest_counts[w], w1, earlier_counts[w], w0, first_seen_of[first_seen[w]])
-                 for _, w in ranked[:top_terms]]
+                 for w in top]
     return pd.DataFrame(rows + term_rows, columns=cols)
 
 

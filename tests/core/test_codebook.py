@@ -200,6 +200,9 @@ def test_an_unknown_lexicon_is_one_error_naming_the_known_ones(tmp_path):
     "The Senior Officials' Meeting of the Coordinated Mekong Ministerial Initiative against Trafficking met.",
     "Delegates attended the Roundtable on Returns and Reintegration in Bangkok.",
     "The Workshop on Human Trafficking: Victim Support was held in Bali.",
+    "Co-Chairs welcomed the work of the Trafficking in Persons Working Group.",
+    "Officials briefed the Regional Symposium on Labour Migration and Forced Labour.",
+    "Ministers recalled the Bali Declaration on People Smuggling, Trafficking in Persons and Related Transnational Crime.",
 ])
 def test_names_of_forums_bodies_and_titles_are_not_evidence_of_a_theme(tagger, text):
     assert sentence_themes(tagger(text)) == set()
@@ -210,6 +213,8 @@ def test_a_forum_name_does_not_hide_the_theme_the_rest_of_the_sentence_names(tag
     assert {"scam_centres", "trafficking"} <= sentence_themes(doc)
     doc = tagger("The Roundtable on Returns and Reintegration agreed to support returned victims' reintegration.")
     assert "reintegration" in sentence_themes(doc)
+    doc = tagger("The Trafficking in Persons Working Group shared ways to identify victims of forced labour.")
+    assert {"labour_exploitation", "victim_protection"} <= sentence_themes(doc)
 
 
 def _six_word_runs(text: str) -> set[tuple[str, ...]]:
