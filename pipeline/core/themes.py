@@ -44,6 +44,7 @@ def phrase_to_pattern(phrase: str, forms_of: Callable[[str], list[list[str]]], a
 
 
 MAX_VARIANTS = 5000
+MIXED_HYPHEN_GAPS = 2
 
 
 def _words(phrase: str) -> list[str]:
@@ -71,9 +72,12 @@ def phrase_variants(phrase: str, forms_of: Callable[[str], list[list[str]]]) -> 
     variants: set[tuple[str, ...]] = set()
     for combo in product(*choices):
         flat = [w for part in combo for w in part]
-        variants.add(tuple(flat))
-        if len(flat) > 1:
-            variants.add(tuple(x for w in flat for x in (w, "-"))[:-1])
+        gaps = len(flat) - 1
+        # a hyphen or not at each gap ('debt-based coercion') in phrases of up to three words; else all or none
+        masks = range(2 ** gaps) if gaps <= MIXED_HYPHEN_GAPS else (0, 2 ** gaps - 1)
+        for mask in masks:
+            variants.add(tuple(flat[:1] + [x for k, w in enumerate(flat[1:]) for x in (("-", w) if mask >> k & 1
+                                                                                       else (w,))]))
     return [list(v) for v in sorted(variants)]
 
 

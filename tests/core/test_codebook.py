@@ -101,6 +101,16 @@ def test_a_sub_theme_also_tags_its_parent(tmp_path):
     assert {"cyber_scam_recruitment", "scam_centres"} <= sentence_themes(nlp("Victims answered fake job offers."))
 
 
+@pytest.mark.parametrize("text", ["debt based coercion", "debt-based coercion", "debt based-coercion",
+                                  "debt-based-coercion", "DEBT-BASED COERCION"])
+def test_a_phrase_matches_with_or_without_a_hyphen_at_each_gap(tmp_path, text):
+    book = write_codebook(tmp_path, "themes:\n  - id: t\n    label: T\n    rules:\n"
+                                    "      - patterns: [debt based coercion]\n")
+    nlp = build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                    codebook=book)
+    assert sentence_themes(nlp(f"Officials described {text} of workers.")) == {"t"}
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda t: t.replace("- id: remedy", "- id: trafficking", 1), "theme trafficking: duplicate id"),
     (lambda t: t.replace("  label: Access to remedy", "  label: Access to remedy\n  colour: red", 1),
