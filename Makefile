@@ -73,9 +73,10 @@ trove: $(STAMP)  ## every stage on the Trove press releases (TROVE=.tar.xz or fo
 	  --set "report.corpus_note=Press releases and interview transcripts by Australian federal politicians, 1959-2017 (each year a group; copies issued by several offices counted once), tagged with the project's theme codebook."
 
 UNGDC_ARCHIVE ?= $(SHARED)/ungdc/ungdc-1946-2024.tar.xz
-bench: $(STAMP)  ## speed and memory figures into outputs/metrics/bench.json (UNGDC=..., UNGDC_ARCHIVE=..., TROVE=... when present)
+bench: $(STAMP)  ## speed and memory figures into outputs/metrics/bench.json (UNGDC=..., UNGDC_ARCHIVE=..., TROVE=... when present), and the annotation claim
 	$(BIN)/python -m pipeline.bench --corpus $(UNGDC) $(if $(wildcard $(UNGDC_ARCHIVE)),--archive $(UNGDC_ARCHIVE)) \
 	  $(if $(wildcard $(TROVE)),--trove $(TROVE))
+	$(if $(wildcard $(SHARED)/gold/trove-train.jsonl),$(MAKE) annotation-claim)
 
 lock:  ## re-resolve dependencies from pyproject.toml into requirements.lock
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

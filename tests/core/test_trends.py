@@ -43,7 +43,9 @@ def term_batches(sentences: pd.DataFrame, *, per_batch: int = 1) -> list[pa.Reco
     return [pa.RecordBatch.from_pylist(rows[i:i + per_batch], schema=schema) for i in range(0, len(rows), per_batch)]
 
 
-def test_term_counts_per_group_are_the_sum_of_each_sentences_terms_whatever_the_batches():
+@pytest.mark.parametrize("fold_rows", [1, 250_000])  # folded into the total after every batch, or once at the end
+def test_term_counts_per_group_are_the_sum_of_each_sentences_terms_whatever_the_batches(monkeypatch, fold_rows):
+    monkeypatch.setattr(trends, "FOLD_ROWS", fold_rows)
     sentences = pd.DataFrame([
         ("a1", "s1", "m1", 5, "Scam centres hold victims; SCAM-centres again."),
         ("a2", "s2", "m2", 4, "The boats and the boat-people"),
