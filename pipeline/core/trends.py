@@ -325,8 +325,9 @@ def group_term_counts(batches: Iterable, group_of: dict[str, str]):
     per group and term), summed from the tag stage's ``term_counts`` rows
     (Arrow record batches with meeting_id, term and count; see
     :mod:`.terms`). The lists are flattened and summed by Arrow batch by
-    batch, so memory holds one batch and the running sums; the sums stay in
-    Arrow (on the UN archive, a Python Counter per group held ~300 MB more)."""
+    batch, so memory holds one batch, the running total and the sums
+    waiting to join it; the sums stay in Arrow (on the UN archive, a Python
+    Counter per group held ~300 MB more)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
