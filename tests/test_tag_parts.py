@@ -46,12 +46,13 @@ def run(folder, out="out"):
 def parts(root) -> dict[str, tuple[int, bytes]]:
     """Every part of every table: (inode, bytes) by path."""
     return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.read_bytes())
-            for table in ("sentences", "mentions", "people", "attendance", "attendance_checks")
+            for table in tag.TABLES
             for p in sorted((root / "interim" / f"{table}.parquet").iterdir())}
 
 
 def tables(root) -> dict:
-    return {**{t: pd.read_parquet(root / "interim" / f"{t}.parquet") for t in ("sentences", "mentions", "people")},
+    return {**{t: pd.read_parquet(root / "interim" / f"{t}.parquet")
+               for t in ("sentences", "mentions", "people", "term_counts")},
             **{f: (root / f).read_bytes() for f in ("tables/attendance.csv", "tables/people.csv", "tag.json")}}
 
 
