@@ -400,6 +400,7 @@ def read_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, ru
         yield _empty_statement(rel, digest="", fmt=format_of(Path(rel)), status="failed", reason=reason), [], [], None
     first_of: dict[str, str] = {}
     with (workers or Workers()) as pool:
+        ahead = None
         for chunk in blocks(progress(files), block):
             planned, work = [], []
             for path in chunk:
@@ -421,13 +422,22 @@ def read_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, ru
                 if hit is None:
                     work.append((rel, data, given))
                 planned.append((key, tuple(hit) if hit is not None else None))
-            results = pool.map(partial(_ingest_item, rules), work)
-            for key, found in planned:
-                if found is None:
-                    found = next(results)
-                    if cache:
-                        cache.put(key, list(found))
-                yield found
+            # handed out now and read after the next block is handed out, so the workers never wait for us
+            handed_out = (planned, pool.map(partial(_ingest_item, rules), work))
+            if ahead is not None:
+                yield from _read_block(*ahead, cache=cache)
+            ahead = handed_out
+        if ahead is not None:
+            yield from _read_block(*ahead, cache=cache)
+
+
+def _read_block(planned: list, results: Iterator, *, cache: JsonStore | None) -> Iterator:
+    for key, found in planned:
+        if found is None:
+            found = next(results)
+            if cache:
+                cache.put(key, list(found))
+        yield found
 
 
 def missing_files(manifest: Mapping[str, ManifestRow], present: set[str]) -> list[dict]:

@@ -214,6 +214,7 @@ def tag_tasks(tasks: Iterable[Task], *, cache: TagCache, nlp: Language | None = 
     for k in ("cached", "themes_only", "tagged"):
         counts.setdefault(k, 0)
     with (workers or Workers()) as pool:
+        ahead = None  # the block handed out last, read after the next one is handed out
         for chunk in blocks(tasks, block):
             planned = []
             for task in chunk:
@@ -225,13 +226,23 @@ def tag_tasks(tasks: Iterable[Task], *, cache: TagCache, nlp: Language | None = 
                     for kind, task, entity_part, _ in planned if kind != "cached"]
             if work and key not in _CONTEXTS and build is not None:  # built here, before any worker forks
                 _CONTEXTS[key] = build()
-            results = pool.map(partial(_compute, key), work)
-            for kind, task, entity_part, theme_part in planned:
-                counts[kind] += 1
-                if kind == "tagged":
-                    entity_part, theme_part = next(results)
-                    cache.put(task.key, entity_part, theme_part)
-                elif kind == "themes_only":
-                    theme_part = next(results)[1]
-                    cache.put(task.key, None, theme_part)
-                yield join_rows(entity_part, theme_part)
+            handed_out = (planned, pool.map(partial(_compute, key), work))
+            if ahead is not None:
+                yield from _read_block(*ahead, cache=cache, counts=counts)
+            ahead = handed_out
+        if ahead is not None:
+            yield from _read_block(*ahead, cache=cache, counts=counts)
+
+
+def _read_block(planned: list, results: Iterator, *, cache: TagCache, counts: dict) -> Iterator[TagRows]:
+    """A block's rows in input order: cached parts as they are, computed
+    ones from ``results`` (cached as they come)."""
+    for kind, task, entity_part, theme_part in planned:
+        counts[kind] += 1
+        if kind == "tagged":
+            entity_part, theme_part = next(results)
+            cache.put(task.key, entity_part, theme_part)
+        elif kind == "themes_only":
+            theme_part = next(results)[1]
+            cache.put(task.key, None, theme_part)
+        yield join_rows(entity_part, theme_part)

