@@ -5,6 +5,8 @@ with two worker processes) give the same ingest and tag outputs."""
 from __future__ import annotations
 
 import operator
+import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -69,6 +71,20 @@ def test_the_workers_return_results_in_input_order_on_every_backend(cluster):
         with workers as pool:
             assert list(pool.map(operator.neg, items)) == [-i for i in items]
             assert list(pool.map(operator.neg, [])) == []
+
+
+def test_a_blocks_work_is_handed_out_before_its_results_are_read(tmp_path, cluster):
+    """So a stage can hand out its next block while it reads the last one's
+    results, and the workers never wait for it."""
+    for n, workers in enumerate((Workers(n_process=2, batch=2), Workers(scheduler=cluster.scheduler_address, batch=2))):
+        marks = [tmp_path / f"{n}-{i}" for i in range(6)]
+        with workers as pool:
+            results = pool.map(Path.touch, marks)  # not read yet
+            deadline = time.monotonic() + 30
+            while not all(m.exists() for m in marks) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert all(m.exists() for m in marks)
+            assert list(results) == [None] * len(marks)
 
 
 def test_a_dask_cluster_gives_the_same_bytes_as_one_process(corpus, cluster):
