@@ -13,7 +13,7 @@ import yaml
 
 from pipeline import ingest, tag
 from pipeline.core.errors import PipelineError
-from pipeline.core.workers import Workers, connect
+from pipeline.core.workers import Workers, connect, one_ahead
 
 from .conftest import PARAMS, SEED
 
@@ -71,6 +71,18 @@ def test_the_workers_return_results_in_input_order_on_every_backend(cluster):
         with workers as pool:
             assert list(pool.map(operator.neg, items)) == [-i for i in items]
             assert list(pool.map(operator.neg, [])) == []
+
+
+def test_one_ahead_gives_each_item_once_the_next_has_been_taken():
+    taken = []
+
+    def blocks_handed_out():
+        for i in range(3):
+            taken.append(i)
+            yield i
+    assert [(item, list(taken)) for item in one_ahead(blocks_handed_out())] == [(0, [0, 1]), (1, [0, 1, 2]),
+                                                                                (2, [0, 1, 2])]
+    assert list(one_ahead(iter([]))) == []
 
 
 def test_a_blocks_work_is_handed_out_before_its_results_are_read(tmp_path, cluster):

@@ -26,7 +26,7 @@ from .manifest import ManifestRow
 from .metadata import (DateSpan, find_city, find_co_chairs, find_dates, find_ordinal, find_series,
                        first_dated_span, parse_date_field)
 from .records import MEETING, METADATA_FIELDS, STATEMENT
-from .workers import Workers, blocks
+from .workers import Workers, blocks, one_ahead
 
 OPENING_PARAGRAPHS = 3
 
@@ -400,38 +400,38 @@ def read_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, ru
         yield _empty_statement(rel, digest="", fmt=format_of(Path(rel)), status="failed", reason=reason), [], [], None
     first_of: dict[str, str] = {}
     with (workers or Workers()) as pool:
-        ahead = None
-        for chunk in blocks(progress(files), block):
-            planned, work = [], []
-            for path in chunk:
-                rel = path.relative_to(statements_dir).as_posix()
-                data = path.read_bytes()
-                digest = hashlib.sha256(data).hexdigest()
-                if digest in first_of and data.strip():
-                    row = _empty_statement(rel, digest=digest, fmt=format_of(path), status="skipped",
-                                           reason=f"duplicate of {first_of[digest]}: remove one of the two files")
-                    row["statement_id"] = statement_id_for(hashlib.sha256(f"{digest}:{rel}".encode()).hexdigest())
-                    row["duplicate_of"], row["similarity"] = statement_id_for(digest), 1.0
-                    planned.append((None, (row, [], [], None)))
-                    continue
-                first_of.setdefault(digest, rel)
-                given = manifest.get(rel)
-                key = hashlib.sha256(json.dumps([digest, rel, given.values if given else None,
-                                                 given.warnings if given else None], default=str).encode()).hexdigest()
-                hit = cache.get(key) if cache else None
-                if hit is None:
-                    work.append((rel, data, given))
-                planned.append((key, tuple(hit) if hit is not None else None))
-            # handed out now and read after the next block is handed out, so the workers never wait for us
-            handed_out = (planned, pool.map(partial(_ingest_item, rules), work))
-            if ahead is not None:
-                yield from _read_block(*ahead, cache=cache)
-            ahead = handed_out
-        if ahead is not None:
-            yield from _read_block(*ahead, cache=cache)
+
+        def handed_out() -> Iterator[tuple[list, Iterator]]:
+            for chunk in blocks(progress(files), block):
+                planned, work = [], []
+                for path in chunk:
+                    rel = path.relative_to(statements_dir).as_posix()
+                    data = path.read_bytes()
+                    digest = hashlib.sha256(data).hexdigest()
+                    if digest in first_of and data.strip():
+                        row = _empty_statement(rel, digest=digest, fmt=format_of(path), status="skipped",
+                                               reason=f"duplicate of {first_of[digest]}: remove one of the two files")
+                        row["statement_id"] = statement_id_for(hashlib.sha256(f"{digest}:{rel}".encode()).hexdigest())
+                        row["duplicate_of"], row["similarity"] = statement_id_for(digest), 1.0
+                        planned.append((None, (row, [], [], None)))
+                        continue
+                    first_of.setdefault(digest, rel)
+                    given = manifest.get(rel)
+                    described = [digest, rel, given.values if given else None, given.warnings if given else None]
+                    key = hashlib.sha256(json.dumps(described, default=str).encode()).hexdigest()
+                    hit = cache.get(key) if cache else None
+                    if hit is None:
+                        work.append((rel, data, given))
+                    planned.append((key, tuple(hit) if hit is not None else None))
+                yield planned, pool.map(partial(_ingest_item, rules), work)
+
+        for planned, results in one_ahead(handed_out()):
+            yield from _read_block(planned, results, cache=cache)
 
 
 def _read_block(planned: list, results: Iterator, *, cache: JsonStore | None) -> Iterator:
+    """A block's rows in file order: cached ones as they are, read ones from
+    ``results`` (cached as they come)."""
     for key, found in planned:
         if found is None:
             found = next(results)

@@ -26,7 +26,7 @@ from spacy.util import filter_spans
 from .cache import JsonStore
 from .errors import PipelineError
 from .tagging import TagRows, tag_statement, theme_rows
-from .workers import Workers, blocks
+from .workers import Workers, blocks, one_ahead
 
 
 @dataclass(frozen=True)
@@ -214,24 +214,23 @@ def tag_tasks(tasks: Iterable[Task], *, cache: TagCache, nlp: Language | None = 
     for k in ("cached", "themes_only", "tagged"):
         counts.setdefault(k, 0)
     with (workers or Workers()) as pool:
-        ahead = None  # the block handed out last, read after the next one is handed out
-        for chunk in blocks(tasks, block):
-            planned = []
-            for task in chunk:
-                entity_part, theme_part = cache.get(task.key)
-                kind = "cached" if entity_part is not None and theme_part is not None else \
-                    "themes_only" if entity_part is not None else "tagged"
-                planned.append((kind, task, entity_part, theme_part))
-            work = [(kind, task, entity_part if kind == "themes_only" else None)
-                    for kind, task, entity_part, _ in planned if kind != "cached"]
-            if work and key not in _CONTEXTS and build is not None:  # built here, before any worker forks
-                _CONTEXTS[key] = build()
-            handed_out = (planned, pool.map(partial(_compute, key), work))
-            if ahead is not None:
-                yield from _read_block(*ahead, cache=cache, counts=counts)
-            ahead = handed_out
-        if ahead is not None:
-            yield from _read_block(*ahead, cache=cache, counts=counts)
+
+        def handed_out() -> Iterator[tuple[list, Iterator]]:
+            for chunk in blocks(tasks, block):
+                planned = []
+                for task in chunk:
+                    entity_part, theme_part = cache.get(task.key)
+                    kind = "cached" if entity_part is not None and theme_part is not None else \
+                        "themes_only" if entity_part is not None else "tagged"
+                    planned.append((kind, task, entity_part, theme_part))
+                work = [(kind, task, entity_part if kind == "themes_only" else None)
+                        for kind, task, entity_part, _ in planned if kind != "cached"]
+                if work and key not in _CONTEXTS and build is not None:  # built here, before any worker forks
+                    _CONTEXTS[key] = build()
+                yield planned, pool.map(partial(_compute, key), work)
+
+        for planned, results in one_ahead(handed_out()):
+            yield from _read_block(planned, results, cache=cache, counts=counts)
 
 
 def _read_block(planned: list, results: Iterator, *, cache: TagCache, counts: dict) -> Iterator[TagRows]:

@@ -88,6 +88,20 @@ def _in_order(client, futures: list) -> Iterator:
             client.cancel(futures[done:])
 
 
+def one_ahead(handed_out: Iterator) -> Iterator:
+    """The items of ``handed_out``, each given only once the next one has
+    been taken from it. A stage that hands a block's work to :meth:`Workers.map`
+    in that generator and reads the results here has always handed out the
+    next block before it reads the last one's results."""
+    ahead = first = object()
+    for item in handed_out:
+        if ahead is not first:
+            yield ahead
+        ahead = item
+    if ahead is not first:
+        yield ahead
+
+
 def connect(address: str, *, timeout: str = "20s"):
     """A client of the Dask scheduler at ``address``, or a clear error."""
     try:
