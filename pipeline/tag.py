@@ -54,10 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     # versions) and the model whose joined themes are added after the cache
     versions = cache.version + (hashlib.sha256(args.model.read_bytes()).hexdigest()[:16] if joined else "")
 
-    def pipeline():  # built only when some statement must be tagged: a rerun with nothing new builds none
+    def build():
         nlp = tagging_pipeline(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                                trained=params.trained_pipeline)
         return nlp, {a.id: a.name for a in load_actors(args.gazetteer)}
+
+    def pipeline():  # only when some statement must be tagged: a rerun with nothing new needs none
+        return cache.pipeline(build)
 
     tables = PartitionedTables({name: args.interim / f"{name}.parquet" for name in TABLES}, TABLES)
     counts = {"unchanged": 0}

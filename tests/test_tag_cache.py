@@ -106,6 +106,35 @@ def test_a_damaged_cache_entry_is_recomputed(corpus, capsys):
     assert counts["cached"] == 2 and counts["tagged"] + counts["themes_only"] == 1
 
 
+def test_a_rerun_that_must_tag_loads_the_compiled_pipeline_from_the_cache_and_tags_the_same(corpus, capsys,
+                                                                                           monkeypatch):
+    params = write_params(corpus)
+    run(corpus, params, capsys)
+    assert len(list((corpus / "cache" / "pipelines").glob("*.pickle"))) == 1
+
+    def no_building(**_):
+        raise AssertionError("the pipeline was compiled again instead of loaded from the cache")
+
+    monkeypatch.setattr(tag, "tagging_pipeline", no_building)
+    (corpus / "statements" / "c.txt").write_text("Forced marriage was discussed.\n", encoding="utf-8")
+    assert run(corpus, params, capsys)["tagged"] == 1
+    monkeypatch.undo()
+    run(corpus, write_params(corpus, cache=False), capsys, out="fresh")
+    assert outputs(corpus, "fresh") == outputs(corpus)
+
+
+def test_a_damaged_pickled_pipeline_is_rebuilt(corpus, capsys):
+    params = write_params(corpus)
+    run(corpus, params, capsys)
+    [pickled] = (corpus / "cache" / "pipelines").glob("*.pickle")
+    pickled.write_bytes(pickled.read_bytes()[:1000])  # cut short, as by a full disk
+    (corpus / "statements" / "c.txt").write_text("Forced marriage was discussed.\n", encoding="utf-8")
+    assert run(corpus, params, capsys)["tagged"] == 1
+    assert pickled.stat().st_size > 1000
+    run(corpus, write_params(corpus, cache=False), capsys, out="fresh")
+    assert outputs(corpus, "fresh") == outputs(corpus)
+
+
 def test_a_bug_planted_in_any_tagging_module_is_never_hidden_by_a_warm_cache(corpus):
     """The experiment behind the cache key: a copy of the project warms its
     cache, a bug that drops every mention is planted in the copy's

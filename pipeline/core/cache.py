@@ -1,13 +1,16 @@
 """A folder of JSON entries keyed by content hashes: the per-statement
 caches of the ingest and tag stages (their folders are named by
-`pipeline.stages.code_version`). An entry is written atomically; one that
-cannot be read is treated as missing and recomputed, never trusted."""
+`pipeline.stages.code_version`), and the tag stage's pickled pipeline. An
+entry is written atomically; one that cannot be read is treated as missing
+and recomputed, never trusted."""
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -41,3 +44,26 @@ class JsonStore:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
+
+
+def pickled(path: Path | None, build: Callable[[], object]) -> object:
+    """``build()``'s result, kept pickled at ``path`` (whose name must carry
+    the version of everything the result depends on) and loaded from there
+    when it exists: the tag stage's compiled spaCy pipeline loads in about a
+    quarter of the time it takes to build. An entry that cannot be loaded is
+    rebuilt and replaced. ``path=None`` just builds. (Only our own cache
+    folder is read: a pickle runs code when loaded.)"""
+    if path is None:
+        return build()
+    if path.exists():
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:  # a damaged or truncated entry: rebuilt below
+            pass
+    value = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, path)
+    return value

@@ -88,6 +88,8 @@ class TextKeepingTokenizer:
         return doc
 
     def __getattr__(self, name):  # rules, pipe, explain, ... of the wrapped tokenizer
+        if name == "tokenizer":  # not set yet (while unpickling)
+            raise AttributeError(name)
         return getattr(self.tokenizer, name)
 
 

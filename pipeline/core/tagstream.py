@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from spacy.language import Language
 from spacy.util import filter_spans
 
-from .cache import JsonStore
+from .cache import JsonStore, pickled
 from .errors import PipelineError
 from .tagging import TagRows, tag_statement, theme_rows
 from .workers import Workers, blocks, one_ahead
@@ -93,6 +93,13 @@ class TagCache:
         self.entities = JsonStore(folder / "entities" / entity_version if folder else None)
         self.themes = JsonStore(folder / "themes" / f"{entity_version}-{theme_version}" if folder else None)
         self._version = f"{entity_version}-{theme_version}"
+        self._pipeline = folder / "pipelines" / f"{self._version}.pickle" if folder else None
+
+    def pipeline(self, build: Callable[[], tuple[Language, dict[str, str]]]) -> tuple[Language, dict[str, str]]:
+        """``build()``'s pipeline (and actor names), pickled in the cache
+        under both versions, so a rerun that must tag a few statements
+        loads it instead of compiling the codebook again."""
+        return pickled(self._pipeline, build)
 
     @property
     def version(self) -> str:
