@@ -36,14 +36,22 @@ class JsonStore:
         path = self._path(key)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         # json.dumps, not json.dump: dumps runs the C encoder, dump the pure-Python
         # one (it writes in pieces), which made writing the tag cache ~5x slower
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        _write_atomically(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """``data`` at ``path`` whole or not at all: written beside it, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def pickled(path: Path | None, build: Callable[[], object]) -> object:
@@ -51,7 +59,8 @@ def pickled(path: Path | None, build: Callable[[], object]) -> object:
     the version of everything the result depends on) and loaded from there
     when it exists: the tag stage's compiled spaCy pipeline loads in about a
     quarter of the time it takes to build. An entry that cannot be loaded is
-    rebuilt and replaced. ``path=None`` just builds. (Only our own cache
+    rebuilt and replaced; a result that cannot be pickled is returned
+    without being kept. ``path=None`` just builds. (Only our own cache
     folder is read: a pickle runs code when loaded.)"""
     if path is None:
         return build()
@@ -61,9 +70,9 @@ def pickled(path: Path | None, build: Callable[[], object]) -> object:
         except Exception:  # a damaged or truncated entry: rebuilt below
             pass
     value = build()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as f:
-        f.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, path)
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):  # e.g. a component that cannot be pickled
+        return value  # the cache only saves time: run without it
+    _write_atomically(path, data)
     return value

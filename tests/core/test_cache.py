@@ -33,3 +33,24 @@ def test_writing_leaves_no_temporary_files(tmp_path):
     for i in range(5):
         store.put(f"key{i}", [i])
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_pickled_result_is_built_once_and_then_loaded(tmp_path):
+    from pipeline.core.cache import pickled
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"pipeline": [1, 2]}
+
+    path = tmp_path / "pipelines" / "v1.pickle"
+    assert pickled(path, build) == {"pipeline": [1, 2]}
+    assert pickled(path, build) == {"pipeline": [1, 2]}
+    assert len(calls) == 1 and path.exists()
+
+
+def test_a_result_that_cannot_be_pickled_is_returned_and_nothing_is_left_behind(tmp_path):
+    from pipeline.core.cache import pickled
+    value = {"component": lambda doc: doc}  # a lambda cannot be pickled
+    assert pickled(tmp_path / "pipelines" / "v1.pickle", lambda: value) is value
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
