@@ -28,7 +28,7 @@ run: $(STAMP)  ## run the whole pipeline (dvc repro) and say where the results a
 	@echo "  figures  outputs/figures/ (PNG and SVG)"
 	@echo "  tables   outputs/tables/"
 	@echo "  metrics  outputs/metrics/"
-	@echo "  interim  outputs/interim/ (statements, meetings, paragraphs as Parquet; sentences, mentions, ... as folders of Parquet parts)"
+	@echo "  interim  outputs/interim/ (statements, paragraphs, sentences, mentions, ... as folders of Parquet parts)"
 
 fetch: $(STAMP)  ## download the public statements in corpus/sources.csv (needs internet), then run `make run`
 	$(BIN)/dvc repro corpus/fetch/dvc.yaml

@@ -17,7 +17,7 @@ from . import _stage
 from .core.errors import PipelineError  # re-exported for callers
 from .core.cache import JsonStore
 from .core.ingeststream import ingest_to_parquet
-from .core.io import csv_writer, json_writer, mover, write_all
+from .core.io import csv_writer, json_writer, write_all
 from .core.manifest import load_manifest, load_register
 from .core.params import IngestParams
 from .core.statements import IngestRules
@@ -51,37 +51,35 @@ def main(argv: list[str] | None = None) -> int:
                                                  for p in (args.series, args.cities, args.register)),
                            params.model_dump_json(exclude={"cache_dir", "n_process", "scheduler"}))
     result = ingest_to_parquet(args.statements, load_manifest(args.manifest), rules=rules, out=args.out,
-                               workers=_stage.workers(args, params),
+                               version=version, workers=_stage.workers(args, params),
                                progress=lambda xs: _stage.progress(xs, desc="ingest", unit="file"),
                                cache=JsonStore(Path(folder) / version) if folder else None)
-    for message in result.messages:
-        _stage.log(message)
-    st = result.statements
-    metrics = {
-        "statements": {"total": len(st), **{k: int(v) for k, v in sorted(Counter(st["status"]).items())}},
-        "by_format": {fmt: {k: int(v) for k, v in sorted(Counter(g["status"]).items())}
-                      for fmt, g in sorted(st.groupby("format"), key=lambda kv: kv[0])},
-        "meetings": result.meetings,
-        "paragraphs": result.paragraphs,
-        "words": int(st["n_words"][st["status"] == "ok"].sum()),
-        "duplicates": int((st["duplicate_of"].fillna("") != "").sum()),
-    }
-    path_of = dict(zip(st["statement_id"], st["path"]))
-    dup = st[st["duplicate_of"].fillna("") != ""]
-    duplicates = pd.DataFrame({"statement_id": dup["statement_id"], "path": dup["path"],
-                               "duplicate_of": dup["duplicate_of"], "duplicate_of_path": dup["duplicate_of"].map(path_of),
-                               "similarity": dup["similarity"], "counted": dup["status"] == "ok"})
     try:
-        write_all({
-            **{target: mover(path) for target, path in result.files.items()},
-            args.metrics: json_writer(metrics),
-            args.duplicates: csv_writer(duplicates),
-        })
-    finally:
-        for path in result.files.values():
-            path.unlink(missing_ok=True)
+        for message in result.messages:
+            _stage.log(message)
+        st = result.statements
+        metrics = {
+            "statements": {"total": len(st), **{k: int(v) for k, v in sorted(Counter(st["status"]).items())}},
+            "by_format": {fmt: {k: int(v) for k, v in sorted(Counter(g["status"]).items())}
+                          for fmt, g in sorted(st.groupby("format"), key=lambda kv: kv[0])},
+            "meetings": result.meetings,
+            "paragraphs": result.paragraphs,
+            "words": int(st["n_words"][st["status"] == "ok"].sum()),
+            "duplicates": int((st["duplicate_of"].fillna("") != "").sum()),
+        }
+        path_of = dict(zip(st["statement_id"], st["path"]))
+        dup = st[st["duplicate_of"].fillna("") != ""]
+        duplicates = pd.DataFrame({"statement_id": dup["statement_id"], "path": dup["path"],
+                                   "duplicate_of": dup["duplicate_of"], "duplicate_of_path": dup["duplicate_of"].map(path_of),
+                                   "similarity": dup["similarity"], "counted": dup["status"] == "ok"})
+        result.tables.commit()
+    except BaseException:  # nothing is put in place: the tables stay as they were
+        result.tables.discard()
+        raise
+    write_all({args.metrics: json_writer(metrics), args.duplicates: csv_writer(duplicates)})
     _stage.log(f"ingest: {metrics['statements']} -> {result.meetings} meetings, "
-               f"{result.paragraphs} paragraphs in {args.out}")
+               f"{result.paragraphs} paragraphs in {args.out} ({result.written} statements written, "
+               f"{len(st) - result.written} kept as they were)")
     return 0
 
 

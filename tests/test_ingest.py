@@ -218,7 +218,9 @@ def test_a_rerun_reads_only_changed_files_and_gives_the_same_tables(tiny_corpus,
         assert ingest.main(["--statements", str(tiny_corpus / "statements"), "--manifest", str(tmp_path / "none.csv"),
                             "--out", str(tmp_path / out), "--metrics", str(tmp_path / out / "m.json"),
                             "--duplicates", str(tmp_path / out / "d.csv"), "--params", str(params)]) == 0
-        return {n: (tmp_path / out / n).read_bytes() for n in ("statements.parquet", "paragraphs.parquet")}
+        return {part.relative_to(tmp_path / out).as_posix(): part.read_bytes()
+                for n in ("statements.parquet", "meetings.parquet", "paragraphs.parquet")
+                for part in sorted((tmp_path / out / n).iterdir())}
 
     first = run("a")
     from pipeline.core import statements

@@ -102,7 +102,8 @@ def test_a_blocks_work_is_handed_out_before_its_results_are_read(tmp_path, clust
 def test_a_dask_cluster_gives_the_same_bytes_as_one_process(corpus, cluster):
     local = run(corpus, params(corpus), "local")
     on_cluster = run(corpus, params(corpus), "dask", "--scheduler", cluster.scheduler_address)
-    assert set(on_cluster) == set(local) >= {"interim/statements.parquet", "interim/paragraphs.parquet",
+    assert set(on_cluster) == set(local) >= {"interim/statements.parquet/part-000000.parquet",
+                                             "interim/paragraphs.parquet/part-000000.parquet",
                                              "interim/sentences.parquet/part-000000.parquet",
                                              "interim/mentions.parquet/part-000000.parquet",
                                              "duplicates.csv", "tables/attendance.csv"}

@@ -1,45 +1,49 @@
-"""Ingesting a corpus of any size into Parquet without holding its text
-in memory.
+"""Ingesting a corpus of any size into Parquet tables in parts, without
+holding its text in memory, rewriting on a rerun only the parts whose
+statements changed.
 
-Files are read a block at a time (in workers) and their rows streamed to
-scratch tables, keeping in memory only each statement's id, path and
+A first pass reads every file not yet in the store (in workers) and keeps
+its rows there, holding in memory only each statement's id, path and
 MinHash signature. Near-duplicates are then found from the signatures
-alone, and a second streaming pass writes the finished tables (statements
-with their duplicate marks; meetings and paragraphs of the statements that
-are counted) and returns every statement's row without its text, for the
-stage's metrics and messages.
+alone. The statements, meetings and paragraphs tables are folders of
+Parquet parts (core.partitions, as the tag stage writes), one per run of
+about 32 statements: a part whose statements, contents and duplicate
+marks are those it already holds is kept; the others are written from the
+store, statements with their duplicate marks, meetings and paragraphs of
+the statements that are counted. Adding one statement to a corpus
+therefore writes one part of each table, and reads no other statement's
+rows.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .cache import JsonStore
-from .io import ParquetStream
 from .manifest import ManifestRow
+from .partitions import PartitionedTables, runs
 from .records import (MEETING, MEETING_SCHEMA_TYPES, PARAGRAPH, PARAGRAPH_SCHEMA_TYPES, STATEMENT,
                       STATEMENT_SCHEMA_TYPES, arrow_schema, frame)
-from .statements import IngestRules, leave_out_duplicate, missing_files, near_duplicates, read_corpus
+from .statements import Entry, IngestRules, leave_out_duplicate, missing_files, near_duplicates, read_corpus, rows_of
 from .workers import Workers
 
 TABLES = {"statements": (STATEMENT, STATEMENT_SCHEMA_TYPES), "meetings": (MEETING, MEETING_SCHEMA_TYPES),
           "paragraphs": (PARAGRAPH, PARAGRAPH_SCHEMA_TYPES)}
-BLOCK_ROWS = 256  # statements per block written to the scratch tables
-CHUNK_ROWS = {"statements": 1_000, "meetings": 10_000, "paragraphs": 20_000}  # rows per row group of the outputs
+SCHEMAS = {name: arrow_schema(record, types) for name, (record, types) in TABLES.items()}
 
 
 def typed_frame(rows: Iterable[Mapping], table: str) -> pd.DataFrame:
     """Rows as a DataFrame of the table's record, with its nullable integer
-    and float columns typed (so every block has the same dtypes)."""
+    and float columns typed (so every part has the same dtypes)."""
     record, types = TABLES[table]
     df = frame(rows, record)
     dtypes = {c: "Int64" if t == "int64" else t for c, t in types.items()}
@@ -52,62 +56,81 @@ class Ingested:
     meetings: int
     paragraphs: int
     messages: list[str]           # one per statement with a reason (failed, skipped, warned)
-    files: dict[Path, Path]       # target table -> its finished temporary file, to move into place
-
-
-def _stream(target: Path, table: str, *, scratch: bool = False) -> ParquetStream:
-    """A stream of the table's rows; a scratch table (read back once, then
-    deleted) is not compressed, which makes it faster to write."""
-    record, types = TABLES[table]
-    return ParquetStream(target, arrow_schema(record, types), chunk_rows=CHUNK_ROWS[table],
-                         compression="none" if scratch else "zstd")
-
-
-def _batches(path: Path, size: int = BLOCK_ROWS) -> Iterable[pd.DataFrame]:
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=size):
-        yield batch.to_pandas()
+    tables: PartitionedTables     # the parts, to put in place with :meth:`PartitionedTables.commit`
+    written: int                  # statements in parts written by this run (the others' parts were kept)
 
 
 def ingest_to_parquet(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, rules: IngestRules,
-                      out: Path, workers: Workers | None = None, cache: JsonStore | None = None,
+                      out: Path, version: str, workers: Workers | None = None, cache: JsonStore | None = None,
                       progress: Callable[[Iterable], Iterable] = lambda xs: xs) -> Ingested:
-    """Read every file under ``statements_dir`` into statements, meetings and
-    paragraphs tables for ``out``, returned as finished temporary files (the
-    caller moves them into place with its other outputs, or removes them)."""
+    """Read every file under ``statements_dir`` into the statements,
+    meetings and paragraphs tables of ``out``, returned staged: the caller
+    commits them with its other outputs, or discards them. ``version`` names
+    the code and rules the rows come from: a part written under another is
+    written again."""
     out.mkdir(parents=True, exist_ok=True)
-    finals: dict[str, ParquetStream] = {}
+    tables = PartitionedTables({name: out / f"{name}.parquet" for name in TABLES}, SCHEMAS)
     try:
         with tempfile.TemporaryDirectory(dir=out, prefix=".ingest-scratch-") as scratch:
-            scratch_files, rows, signed = _first_pass(statements_dir, manifest, rules=rules, scratch=Path(scratch),
-                                                      workers=workers, cache=cache, progress=progress)
+            store = cache if cache is not None and cache.folder else JsonStore(Path(scratch))
+            entries, signed = [], []
+            for entry, signature in read_corpus(statements_dir, manifest, rules=rules, store=store, workers=workers,
+                                                progress=progress):
+                entries.append(entry)
+                if signature is not None:
+                    signed.append((entry.path, entry.statement_id, signature))
             marks = near_duplicates(signed, threshold=rules.near_duplicate_threshold)
-            path_of = {r["statement_id"]: r["path"] for r in rows}
-            finals = {name: _stream(out / f"{name}.parquet", name) for name in TABLES}
-            summary, counted = [], set()
-            for block in _batches(scratch_files["statements"]):
-                block = typed_frame([_marked(r, marks, path_of, rules) for r in block.to_dict("records")],
-                                    "statements")
-                finals["statements"].write_frame(block)
-                summary += block.drop(columns="text").to_dict("records")
-                counted.update(block.loc[block["status"] == "ok", "statement_id"])
-            missing = missing_files(manifest, {r["path"] for r in rows})
-            finals["statements"].write_frame(typed_frame(missing, "statements"))
-            summary += [{k: v for k, v in r.items() if k != "text"} for r in missing]
-            # the set of counted ids is converted to Arrow once: pandas' isin on an Arrow string column
-            # converts its whole argument again on every call (21 s on the 10,952-speech archive)
-            counted_ids = pa.array(sorted(counted), type=pa.string())
-            for name in ("meetings", "paragraphs"):
-                for block in _batches(scratch_files[name]):
-                    kept = pc.is_in(pa.array(block["statement_id"]), value_set=counted_ids)
-                    finals[name].write_frame(block[kept.to_numpy(zero_copy_only=False)])
-            files = {out / f"{name}.parquet": stream.close() for name, stream in finals.items()}
+            del signed
+            path_of = {e.statement_id: e.path for e in entries}
+            entries += [Entry(row["statement_id"], row["path"], row=row)
+                        for row in missing_files(manifest, set(path_of.values()))]
+            summary, counts, written = [], {"meetings": 0, "paragraphs": 0}, 0
+            for run in runs(entries):
+                signature = [[e.statement_id, _fingerprint(e, marks, path_of, version)] for e in run]
+                existing = tables.existing(signature)
+                if existing is not None:
+                    tables.keep(existing)
+                    summary.append(pd.read_parquet(tables.folders["statements"] / existing,
+                                                   columns=[c for c in STATEMENT if c != "text"]))
+                    for name in counts:
+                        counts[name] += pq.read_metadata(tables.folders[name] / existing).num_rows
+                    continue
+                rows = {name: [] for name in TABLES}
+                for entry in run:
+                    statement, meetings, paragraphs = rows_of(entry, statements_dir, manifest, rules=rules,
+                                                              store=store)
+                    statement = _marked(statement, marks, path_of, rules)
+                    rows["statements"].append(statement)
+                    if statement["status"] == "ok":
+                        rows["meetings"] += meetings
+                        rows["paragraphs"] += paragraphs
+                part = {name: typed_frame(found, name) for name, found in rows.items()}
+                tables.write_tables(tables.next_name(), signature,
+                                    {name: pa.Table.from_pandas(df, schema=SCHEMAS[name], preserve_index=False)
+                                     for name, df in part.items()})
+                summary.append(part["statements"].drop(columns="text"))
+                for name in counts:
+                    counts[name] += len(part[name])
+                written += len(run)
     except BaseException:
-        for stream in finals.values():
-            stream.discard()
+        tables.discard()
         raise
-    table = typed_frame(summary, "statements").drop(columns="text")
-    messages = [f"{statements_dir / r['path']}: {r['status']}: {r['reason']}" for r in summary if r["reason"]]
-    return Ingested(table, finals["meetings"].rows, finals["paragraphs"].rows, messages, files)
+    table = (pd.concat(summary, ignore_index=True) if summary
+             else typed_frame([], "statements").drop(columns="text"))
+    messages = [f"{statements_dir / path}: {status}: {reason}"
+                for path, status, reason in zip(table["path"], table["status"], table["reason"]) if reason]
+    return Ingested(table, counts["meetings"], counts["paragraphs"], messages, tables, written)
+
+
+def _fingerprint(entry: Entry, marks: Mapping[str, tuple[str, float]], path_of: Mapping[str, str],
+                 version: str) -> str:
+    """What an entry's rows depend on: the store key of its file (its bytes,
+    path, manifest row) or the row made without reading, its duplicate mark
+    with the path of the statement it repeats, and the code and rules."""
+    mark = marks.get(entry.statement_id)
+    what = [entry.key or json.dumps(entry.row, sort_keys=True, default=str), version,
+            [*mark, path_of[mark[0]]] if mark else None]
+    return hashlib.sha256(json.dumps(what).encode("utf-8")).hexdigest()[:16]
 
 
 def _marked(row: dict, marks: Mapping[str, tuple[str, float]], path_of: Mapping[str, str],
@@ -117,32 +140,3 @@ def _marked(row: dict, marks: Mapping[str, tuple[str, float]], path_of: Mapping[
     original, similarity = marks[row["statement_id"]]
     return leave_out_duplicate(row, duplicate_of=original, similarity=similarity, path_of_original=path_of[original],
                                keep_duplicates=rules.keep_duplicates)
-
-
-def _first_pass(statements_dir, manifest, *, rules, scratch, workers, cache, progress):
-    """Every file's rows into scratch tables; returns their paths, the id
-    and path of every statement, and (path, id, MinHash signature) of those
-    read whole."""
-    streams = {name: _stream(scratch / f"{name}.parquet", name, scratch=True) for name in TABLES}
-    rows, signed = [], []
-    pending: dict[str, list] = {name: [] for name in TABLES}
-
-    def flush() -> None:
-        for name, stream in streams.items():
-            stream.write_frame(typed_frame(pending[name], name))
-            pending[name] = []
-
-    for statement, meetings, paragraphs, signature in read_corpus(
-            statements_dir, manifest, rules=rules, workers=workers, cache=cache, progress=progress):
-        rows.append({"statement_id": statement["statement_id"], "path": statement["path"]})
-        if signature is not None:
-            # as a uint64 array: an eighth of the memory of the list of Python ints
-            signed.append((statement["path"], statement["statement_id"],
-                           {**signature, "values": np.asarray(signature["values"], dtype=np.uint64)}))
-        pending["statements"].append(statement)
-        pending["meetings"] += meetings
-        pending["paragraphs"] += paragraphs
-        if len(pending["statements"]) >= BLOCK_ROWS:
-            flush()
-    flush()
-    return {name: stream.close() for name, stream in streams.items()}, rows, signed

@@ -1,7 +1,7 @@
-"""The tag stage's tables as folders of Parquet parts, so that a changed or
-added statement rewrites only the part it is in.
+"""The ingest and tag stages' tables as folders of Parquet parts, so that a
+changed or added statement rewrites only the part it is in.
 
-``sentences.parquet/`` (and mentions, people, ...) is a folder, read as one
+``sentences.parquet/`` (and statements, paragraphs, mentions, ...) is a folder, read as one
 table by ``pandas.read_parquet`` or ``pyarrow.dataset`` (as Spark and Dask
 write them). Statements are split, in corpus order, into runs: a statement
 whose id hashes to a multiple of :data:`RUN_EVERY` starts a new run, so a run
@@ -94,11 +94,16 @@ class PartitionedTables:
 
     def write(self, name: str, signature: list, rows: dict[str, list[dict]]) -> None:
         """Part ``name`` (from :meth:`next_name`) of every table, to the staging folders."""
-        for table, schema in self.schemas.items():
-            schema = schema.with_metadata({**(schema.metadata or {}),
-                                           SIGNATURE_KEY: json.dumps(signature).encode("utf-8")})
-            pq.write_table(pa.Table.from_pylist(rows.get(table, []), schema=schema), self.staging[table] / name,
-                           compression="zstd")
+        self.write_tables(name, signature, {table: pa.Table.from_pylist(rows.get(table, []), schema=schema)
+                                            for table, schema in self.schemas.items()})
+
+    def write_tables(self, name: str, signature: list, tables: dict[str, pa.Table]) -> None:
+        """As :meth:`write`, from Arrow tables (e.g. made from pandas, whose
+        dtypes they keep in their metadata)."""
+        for table in self.schemas:
+            found = tables[table]
+            metadata = {**(found.schema.metadata or {}), SIGNATURE_KEY: json.dumps(signature).encode("utf-8")}
+            pq.write_table(found.replace_schema_metadata(metadata), self.staging[table] / name, compression="zstd")
 
     def commit(self) -> None:
         """Put the parts in place: kept ones renumbered, written ones moved in,

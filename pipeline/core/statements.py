@@ -1,7 +1,8 @@
 """From one statement file to statement, meeting and paragraph rows.
 
 :func:`ingest_file` is the whole job for one file; :func:`read_corpus`
-runs it over a folder (in workers, with a cache); :func:`near_duplicates`
+runs it over a folder (in workers, keeping the rows in a store);
+:func:`near_duplicates`
 and :func:`missing_files` find what to add or leave out. `ingeststream`
 puts them together into Parquet tables without holding the corpus in memory.
 """
@@ -384,20 +385,37 @@ def _ingest_item(rules: IngestRules, item: tuple[str, bytes, ManifestRow | None]
     return statement, meetings, paragraphs, signature_of(statement["text"]) if statement["status"] == "ok" else None
 
 
+SIGNATURE_SUFFIX = "-signature"  # the store keeps a file's MinHash signature apart from its rows, to read it alone
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A statement of the corpus before its rows are written: a file whose
+    rows are in the store under ``key``, or a ``row`` made without reading
+    anything (a refused entry, an exact copy of an earlier file)."""
+
+    statement_id: str
+    path: str
+    key: str = ""
+    row: dict | None = None
+
+
 def read_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, rules: IngestRules,
-                workers: Workers | None = None, cache: JsonStore | None = None,
+                store: JsonStore, workers: Workers | None = None,
                 progress: Callable[[Iterable], Iterable] = lambda xs: xs, block: int = 64,
-                ) -> Iterator[tuple[dict, list[dict], list[dict], dict | None]]:
-    """(statement row, meeting rows, paragraph rows, MinHash signature of the
-    text when it is read) for every file under ``statements_dir`` (sorted,
-    dot-files ignored) and every entry refused, in that order; a second file
-    with the same bytes is a skipped row. Files
-    are read ``block`` at a time by ``workers``; with a ``cache`` (whose
-    folder the caller versions by the rules), a file already read with the
-    same bytes, path and manifest row is not read again."""
+                ) -> Iterator[tuple[Entry, dict | None]]:
+    """(entry, MinHash signature of the text when it was read whole) for
+    every file under ``statements_dir`` (sorted, dot-files ignored) and
+    every entry refused, in that order; a second file with the same bytes
+    is a skipped row. A file's rows (statement, meetings, paragraphs) and
+    signature are kept in ``store`` (a cache folder versioned by the rules,
+    or a scratch one) under a key of its bytes, path and manifest row; a
+    file already there is not read again, and only its small signature
+    entry is loaded. The others are read ``block`` at a time by ``workers``."""
     files, refused = corpus_files(statements_dir)
     for rel, reason in refused:
-        yield _empty_statement(rel, digest="", fmt=format_of(Path(rel)), status="failed", reason=reason), [], [], None
+        row = _empty_statement(rel, digest="", fmt=format_of(Path(rel)), status="failed", reason=reason)
+        yield Entry(row["statement_id"], rel, row=row), None
     first_of: dict[str, str] = {}
     with (workers or Workers()) as pool:
 
@@ -413,31 +431,41 @@ def read_corpus(statements_dir: Path, manifest: Mapping[str, ManifestRow], *, ru
                                                reason=f"duplicate of {first_of[digest]}: remove one of the two files")
                         row["statement_id"] = statement_id_for(hashlib.sha256(f"{digest}:{rel}".encode()).hexdigest())
                         row["duplicate_of"], row["similarity"] = statement_id_for(digest), 1.0
-                        planned.append((None, (row, [], [], None)))
+                        planned.append((Entry(row["statement_id"], rel, row=row), {"signature": None}))
                         continue
                     first_of.setdefault(digest, rel)
                     given = manifest.get(rel)
                     described = [digest, rel, given.values if given else None, given.warnings if given else None]
                     key = hashlib.sha256(json.dumps(described, default=str).encode()).hexdigest()
-                    hit = cache.get(key) if cache else None
-                    if hit is None:
+                    found = store.get(key + SIGNATURE_SUFFIX)
+                    if found is None:
                         work.append((rel, data, given))
-                    planned.append((key, tuple(hit) if hit is not None else None))
+                    planned.append((Entry(statement_id_for(digest), rel, key=key), found))
                 yield planned, pool.map(partial(_ingest_item, rules), work)
 
         for planned, results in one_ahead(handed_out()):
-            yield from _read_block(planned, results, cache=cache)
+            for entry, found in planned:
+                if found is None:
+                    statement, meetings, paragraphs, signature = next(results)
+                    store.put(entry.key, [statement, meetings, paragraphs])
+                    found = {"signature": signature}
+                    store.put(entry.key + SIGNATURE_SUFFIX, found)
+                yield entry, found["signature"]
 
 
-def _read_block(planned: list, results: Iterator, *, cache: JsonStore | None) -> Iterator:
-    """A block's rows in file order: cached ones as they are, read ones from
-    ``results`` (cached as they come)."""
-    for key, found in planned:
-        if found is None:
-            found = next(results)
-            if cache:
-                cache.put(key, list(found))
-        yield found
+def rows_of(entry: Entry, statements_dir: Path, manifest: Mapping[str, ManifestRow], *, rules: IngestRules,
+            store: JsonStore) -> tuple[dict, list[dict], list[dict]]:
+    """The statement, meeting and paragraph rows of an entry from
+    :func:`read_corpus`: from the store, or read again if its entry has
+    gone or cannot be read since."""
+    if entry.row is not None:
+        return entry.row, [], []
+    found = store.get(entry.key)
+    if found is None:
+        found = ingest_file(entry.path, (statements_dir / entry.path).read_bytes(), given=manifest.get(entry.path),
+                            rules=rules)
+    statement, meetings, paragraphs = found
+    return statement, meetings, paragraphs
 
 
 def missing_files(manifest: Mapping[str, ManifestRow], present: set[str]) -> list[dict]:

@@ -25,6 +25,7 @@ from spacy.util import filter_spans
 
 from .cache import JsonStore, pickled
 from .errors import PipelineError
+from .partitions import iter_batches
 from .tagging import TagRows, tag_statement, theme_rows
 from .workers import Workers, blocks, one_ahead
 
@@ -60,14 +61,13 @@ def read_tasks(statements_path: Path, paragraphs_path: Path) -> tuple[int, Itera
     total = pq.read_table(statements_path, columns=["status"]).column("status").to_pylist().count("ok")
 
     def paragraphs() -> Iterator[dict]:
-        for batch in pq.ParquetFile(paragraphs_path).iter_batches(batch_size=20_000, columns=columns):
+        for batch in iter_batches(paragraphs_path, batch_size=20_000, columns=columns):
             yield from batch.to_pylist()
 
     def tasks() -> Iterator[Task]:
         rows = paragraphs()
         ahead = next(rows, None)
-        for batch in pq.ParquetFile(statements_path).iter_batches(batch_size=64,
-                                                                  columns=["statement_id", "status", "text"]):
+        for batch in iter_batches(statements_path, batch_size=64, columns=["statement_id", "status", "text"]):
             for sid, status, text in zip(*(batch.column(i).to_pylist() for i in range(3))):
                 if status != "ok":
                     continue
