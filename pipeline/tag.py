@@ -14,7 +14,6 @@ edit re-runs only theme matching. The attendance and people CSVs are assembled f
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 
 from . import _stage
 from .core import records
@@ -100,8 +99,9 @@ def write_published(args, counts: dict) -> None:
     mentions = read_table(args.interim / "mentions.parquet", columns=["kind", "label"]).to_pandas()
     n_sentences = count_rows(args.interim / "sentences.parquet")
     checks = read["attendance_checks"]
-    kinds = Counter(mentions["kind"])
-    labels = Counter(mentions.loc[mentions["kind"] == "entity", "label"])
+    # value_counts, not Counter: iterating an Arrow-backed column in Python took 0.15 s on 50k mentions
+    kinds = {k: int(n) for k, n in mentions["kind"].value_counts().items()}
+    labels = {k: int(n) for k, n in mentions.loc[mentions["kind"] == "entity", "label"].value_counts().items()}
     total = sum(counts.get(k, 0) for k in ("unchanged", "cached", "themes_only", "tagged"))
     metrics = {"statements": total, "sentences": n_sentences,
                "mentions": dict(sorted(kinds.items())), "entities_by_label": dict(sorted(labels.items())),
