@@ -110,7 +110,7 @@ def test_a_run_that_fails_halfway_leaves_the_tables_as_they_were(corpus, monkeyp
     before = parts(root)
     shutil.copy(corpus / "statements" / "s001.txt", corpus / "statements" / "s001-copy.txt")
     (corpus / "statements" / "s079a.txt").write_text("Delegates met in Suva on 4 May 2026.\n", encoding="utf-8")
-    real, calls = ingeststream.typed_frame, []
+    real, calls = ingeststream.arrow_table, []
 
     def fails_on_the_second_part(rows, table):
         calls.append(table)
@@ -118,7 +118,7 @@ def test_a_run_that_fails_halfway_leaves_the_tables_as_they_were(corpus, monkeyp
             raise RuntimeError("disk full")
         return real(rows, table)
 
-    monkeypatch.setattr(ingeststream, "typed_frame", fails_on_the_second_part)
+    monkeypatch.setattr(ingeststream, "arrow_table", fails_on_the_second_part)
     with pytest.raises(RuntimeError, match="disk full"):
         run(corpus)
     assert parts(root) == before

@@ -17,6 +17,7 @@ rows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import tempfile
@@ -50,6 +51,21 @@ def typed_frame(rows: Iterable[Mapping], table: str) -> pd.DataFrame:
     df = frame(rows, record)
     dtypes = {c: "Int64" if t == "int64" else t for c, t in types.items()}
     return df.astype(dtypes)
+
+
+@functools.cache
+def _schema_with_pandas_types(table: str) -> pa.Schema:
+    """The table's Arrow schema with the pandas metadata of its typed frame
+    (nullable integers read back as Int64, not float)."""
+    return pa.Table.from_pandas(typed_frame([], table), schema=SCHEMAS[table], preserve_index=False).schema
+
+
+def arrow_table(rows: list[dict], table: str) -> pa.Table:
+    """Rows as an Arrow table of the table's schema, read back by pandas with
+    the dtypes of :func:`typed_frame`. (Made directly, not through a typed
+    DataFrame: 1 ms a part instead of 15 ms, which over the 342 parts of the
+    10,952-speech archive was 5 s.)"""
+    return pa.Table.from_pylist(rows, schema=_schema_with_pandas_types(table))
 
 
 @dataclass
@@ -106,8 +122,7 @@ def ingest_to_parquet(statements_dir: Path, manifest: Mapping[str, ManifestRow],
                     if statement["status"] == "ok":
                         rows["meetings"] += meetings
                         rows["paragraphs"] += paragraphs
-                part = {name: pa.Table.from_pandas(typed_frame(found, name), schema=SCHEMAS[name], preserve_index=False)
-                        for name, found in rows.items()}
+                part = {name: arrow_table(found, name) for name, found in rows.items()}
                 tables.write_tables(tables.next_name(), signature, part)
                 summary.append(part["statements"].select(SUMMARY))
                 for name in counts:
