@@ -188,11 +188,15 @@ def read_table(table: Path, *, columns: list[str] | None = None, filters=None) -
     in order as one dataset (pyarrow.dataset reads them on several threads:
     twice as fast as one part after another) into one table with one chunk
     per column (pandas then works on one array, not hundreds)."""
+    expression = pq.filters_to_expression(filters) if filters else None
+    return open_dataset(table).to_table(columns=columns, filter=expression).combine_chunks()
+
+
+def open_dataset(table: Path):
+    """A table written in parts (or a single Parquet file) as a pyarrow dataset, its parts in order."""
     import pyarrow.dataset as ds
     paths = [str(p) for p in sorted(table.glob("*.parquet"))] if table.is_dir() else [str(table)]
-    dataset = ds.dataset(paths, format="parquet")
-    expression = pq.filters_to_expression(filters) if filters else None
-    return dataset.to_table(columns=columns, filter=expression).combine_chunks()
+    return ds.dataset(paths, format="parquet")
 
 
 def count_rows(folder: Path) -> int:
