@@ -181,10 +181,17 @@ def run_bench(corpus: Path, archive: Path | None, scratch: Path, trove: Path | N
         raise PipelineError(f"bench: profile failed:\n{done.stderr[-2000:]}")
     results["tag_profile"] = json.loads(done.stdout.strip().splitlines()[-1])
 
-    _stage.log("bench: (b2) tag stage on a Dask LocalCluster of 1 and 2 worker processes")
+    _stage.log("bench: (b2) tag stage on a Dask LocalCluster of 1 and 2 worker processes, twice, interleaved")
+    # each cluster size is run twice (1, 2, 1, 2) and the faster run kept: single runs of the same cluster
+    # differed by up to 1.5x (a new cluster's first run is sometimes slow), which made the ratio read 1.20-1.91
+    tries: dict[int, list[dict]] = {1: [], 2: []}
+    for n_workers in (1, 2, 1, 2):
+        tries[n_workers].append(on_dask(n_workers, statements, manifest, str(scratch / "w"),
+                                        scratch / f"d{n_workers}.yaml"))
     for n_workers, name in ((1, "tag_dask_1_worker"), (2, "tag_dask_2_workers")):
-        m = on_dask(n_workers, statements, manifest, str(scratch / "w"), scratch / f"d{n_workers}.yaml")
-        results[name] = {**m, "words_per_second": round(words / m["seconds"])}
+        m = min(tries[n_workers], key=lambda t: t["seconds"])
+        results[name] = {**m, "words_per_second": round(words / m["seconds"]),
+                         "runs_seconds": [t["seconds"] for t in tries[n_workers]]}
 
     _stage.log("bench: (c) ingest -> tag -> trends, then (d) the rerun with nothing changed and after adding one statement")
     cache = scratch / "cache"
