@@ -52,6 +52,13 @@ def _published_outputs_untouched():
     assert not changed, f"the test wrote into the project's outputs: {changed[:5]}; pass the stage an output path"
 
 
+def table_parts(root: Path, tables) -> dict[str, tuple[int, bytes]]:
+    """Every part of the named interim tables under ``root``: (inode, bytes) by
+    path, so a test sees which parts a rerun rewrote and which it kept."""
+    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.read_bytes())
+            for table in tables for p in sorted((root / "interim" / f"{table}.parquet").iterdir())}
+
+
 def shared_path(*parts: str) -> Path:
     """A path under ../shared, skipping the test cleanly where it is absent."""
     path = SHARED.joinpath(*parts)

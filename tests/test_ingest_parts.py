@@ -13,7 +13,7 @@ import yaml
 from pipeline import ingest
 from pipeline.core import ingeststream
 
-from .conftest import PARAMS
+from .conftest import PARAMS, table_parts
 
 TABLES = ("statements", "meetings", "paragraphs")
 
@@ -43,9 +43,7 @@ def run(folder, out="out"):
 
 
 def parts(root) -> dict[str, tuple[int, bytes]]:
-    """Every part of every table: (inode, bytes) by path."""
-    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.read_bytes())
-            for table in TABLES for p in sorted((root / "interim" / f"{table}.parquet").iterdir())}
+    return table_parts(root, TABLES)
 
 
 def contents(root) -> dict[str, bytes]:

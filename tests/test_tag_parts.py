@@ -11,7 +11,7 @@ from pipeline import ingest, tag
 from pipeline.core import tagstream
 from pipeline.core.partitions import runs
 
-from .conftest import PARAMS
+from .conftest import PARAMS, table_parts
 
 TOPICS = ["scam centres", "forced marriage", "exploitation of fishers at sea", "the return of migrants",
           "money laundering", "people smuggling by boat", "victims of trafficking"]
@@ -44,10 +44,7 @@ def run(folder, out="out"):
 
 
 def parts(root) -> dict[str, tuple[int, bytes]]:
-    """Every part of every table: (inode, bytes) by path."""
-    return {p.relative_to(root).as_posix(): (p.stat().st_ino, p.read_bytes())
-            for table in tag.TABLES
-            for p in sorted((root / "interim" / f"{table}.parquet").iterdir())}
+    return table_parts(root, tag.TABLES)
 
 
 def tables(root) -> dict:
