@@ -95,7 +95,7 @@ def ingest_to_parquet(statements_dir: Path, manifest: Mapping[str, ManifestRow],
             for entry, signature in read_corpus(statements_dir, manifest, rules=rules, store=store, workers=workers,
                                                 progress=progress):
                 entries.append(entry)
-                if signature is not None:  # as an array: a fifth of the memory of the list of Python ints
+                if signature is not None:  # as an array: an eighth of the memory of the list of Python ints
                     signed.append((entry.path, entry.statement_id,
                                    {"values": np.asarray(signature["values"], dtype=np.uint32)}))
             marks = near_duplicates(signed, threshold=rules.near_duplicate_threshold)

@@ -6,12 +6,10 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import yaml
 
 Writer = Callable[[Path], None]
@@ -62,10 +60,6 @@ def write_all(writers: Mapping[Path, Writer]) -> None:
         os.replace(tmp, target)
 
 
-def parquet_writer(df: pd.DataFrame) -> Writer:
-    return lambda path: df.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
-
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -91,67 +85,3 @@ def json_writer(obj: object) -> Writer:
 
 def text_writer(text: str) -> Writer:
     return lambda path: path.write_text(text, encoding="utf-8")
-
-
-class ParquetStream:
-    """Rows appended in chunks to a Parquet file beside ``target`` (so memory
-    stays flat); :meth:`close` returns the finished temporary file, which the
-    caller moves into place with the run's other outputs, or removes."""
-
-    def __init__(self, target: Path, schema: pa.Schema, *, chunk_rows: int = 50_000,
-                 compression: str = "zstd") -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(target)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        self.path = Path(tmp)
-        self.schema = schema
-        self.chunk_rows = chunk_rows
-        self.buffer: list[dict] = []
-        self.frames: list[pd.DataFrame] = []
-        self.rows = 0
-        self.writer = pq.ParquetWriter(self.path, schema, compression=compression)
-
-    def extend(self, rows: Sequence[dict]) -> None:
-        self.buffer.extend(rows)
-        if len(self.buffer) >= self.chunk_rows:
-            self._flush()
-
-    def write_frame(self, df: pd.DataFrame) -> None:
-        """Rows of a DataFrame, kept with pandas' dtypes (e.g. Int64) in the
-        file's metadata; written ``chunk_rows`` at a time (fewer, larger row
-        groups write and read faster)."""
-        if len(df):
-            self.frames.append(df)
-        if sum(map(len, self.frames)) >= self.chunk_rows:
-            self._flush()
-
-    def _flush_frames(self) -> None:
-        if self.frames:
-            df = pd.concat(self.frames, ignore_index=True) if len(self.frames) > 1 else self.frames[0]
-            self.writer.write_table(pa.Table.from_pandas(df, schema=self.schema, preserve_index=False))
-            self.rows += len(df)
-            self.frames = []
-
-    def _flush(self) -> None:
-        self._flush_frames()
-        if self.buffer:
-            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
-            self.rows += len(self.buffer)
-            self.buffer = []
-
-    def close(self) -> Path:
-        self._flush()
-        self.writer.close()
-        return self.path
-
-    def discard(self) -> None:
-        try:
-            self.writer.close()
-        finally:
-            self.path.unlink(missing_ok=True)
-
-
-def mover(path: Path) -> Callable[[Path], None]:
-    """A writer for :func:`io.write_all` that puts an already written file in place."""
-    return lambda target: os.replace(path, target)

@@ -1,29 +1,12 @@
-"""Streaming rows to Parquet and reading statements back as tasks."""
+"""Reading statements back as tasks."""
 
 from __future__ import annotations
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 from pipeline.core.errors import PipelineError
-from pipeline.core.io import ParquetStream
 from pipeline.core.tagstream import Task, read_tasks
-
-
-def test_rows_streamed_in_chunks_read_back_whole_and_in_order(tmp_path):
-    stream = ParquetStream(tmp_path / "t.parquet", pa.schema([("n", pa.int64())]), chunk_rows=3)
-    for i in range(10):
-        stream.extend([{"n": i}])
-    done = stream.close()
-    assert stream.rows == 10 and pd.read_parquet(done)["n"].tolist() == list(range(10))
-
-
-def test_a_discarded_stream_leaves_no_file(tmp_path):
-    stream = ParquetStream(tmp_path / "t.parquet", pa.schema([("n", pa.int64())]))
-    stream.extend([{"n": 1}])
-    stream.discard()
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_only_ok_statements_become_tasks_with_their_paragraph_texts(tmp_path):
