@@ -121,3 +121,16 @@ def test_a_run_that_fails_halfway_leaves_the_tables_as_they_were(corpus, monkeyp
         run(corpus)
     assert parts(root) == before
     assert not [p for p in (root / "interim").iterdir() if p.name.startswith(".")], "no staging folder is left"
+
+
+def test_staging_and_scratch_folders_left_by_a_killed_run_are_removed_by_the_next(corpus):
+    import os
+    interim = corpus / "out" / "interim"
+    interim.mkdir(parents=True)
+    left = [interim / ".statements.parquet.k1ll3d", interim / ".ingest-scratch-k1ll3d"]
+    for folder in left:
+        (folder / "part").mkdir(parents=True)
+        os.utime(folder, (0, 0))  # older than this process: a run that was killed
+    run(corpus)
+    assert not any(folder.exists() for folder in left)
+    assert not [p for p in interim.iterdir() if p.name.startswith(".")]

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .cache import JsonStore
+from .io import remove_stale_folders
 from .manifest import ManifestRow
 from .partitions import PartitionedTables, runs
 from .records import (MEETING, MEETING_SCHEMA_TYPES, PARAGRAPH, PARAGRAPH_SCHEMA_TYPES, STATEMENT,
@@ -87,6 +88,7 @@ def ingest_to_parquet(statements_dir: Path, manifest: Mapping[str, ManifestRow],
     the code and rules the rows come from: a part written under another is
     written again."""
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_folders(out, ".ingest-scratch-")  # of a run that was killed
     tables = PartitionedTables({name: out / f"{name}.parquet" for name in TABLES}, SCHEMAS)
     try:
         with tempfile.TemporaryDirectory(dir=out, prefix=".ingest-scratch-") as scratch:

@@ -37,6 +37,19 @@ def remove_leftovers(target: Path) -> None:
             pass
 
 
+def remove_stale_folders(parent: Path, prefix: str) -> None:
+    """Delete folders named ``prefix``* in ``parent`` left by an earlier run
+    that was killed before it could clean up (staging and scratch folders);
+    this process's own are newer than its start and are kept."""
+    import shutil
+    for stale in parent.glob(f"{prefix}*"):
+        try:
+            if stale.is_dir() and stale.stat().st_mtime < _STARTED:
+                shutil.rmtree(stale, ignore_errors=True)
+        except FileNotFoundError:
+            pass
+
+
 def write_all(writers: Mapping[Path, Writer]) -> None:
     """Call each writer on a temporary file beside its target, then move all
     into place. If any writer fails, no target is touched."""

@@ -31,6 +31,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .io import remove_stale_folders
+
 RUN_EVERY = 32  # statements per part, on average
 SIGNATURE_KEY = b"bali_themes.statements"
 
@@ -78,6 +80,8 @@ class PartitionedTables:
                 continue  # a damaged part is written again
             if signature and all((folder / path.name).is_file() for folder in others):
                 self.by_signature[signature.decode("utf-8")] = path.name
+        for folder in folders.values():  # staging folders of a run that was killed
+            remove_stale_folders(_parent(folder), f".{folder.name}.")
         self.staging = {name: Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=_parent(folder)))
                         for name, folder in folders.items()}
 
