@@ -41,19 +41,17 @@ def read_interim(folder: Path) -> dict[str, pd.DataFrame]:
 
 def read_sentences(path: Path, groups: pd.DataFrame, wanted: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sentence counts per statement and meeting, and the texts of the
-    ``wanted`` sentences (those with a theme), the sentences' parts read as
-    one dataset (on several threads: 0.05 s instead of 0.25 s for the 952
-    UN speeches). The counts are summed batch by batch and only the wanted
-    texts are kept, so memory does not grow with the corpus."""
-    dataset = open_dataset(path)
-    parts = []
-    for batch in dataset.to_batches(columns=["statement_id", "meeting_id", "n_words"], batch_size=200_000):
-        part = trends.sentence_counts(batch.to_pandas())
-        trends.count_groups(part, groups)  # every sentence's meeting is known, or stop here
-        parts.append(part)
+    ``wanted`` sentences (those with a theme). The counts are summed batch
+    by batch and only the wanted texts are kept (the sentences' parts read
+    as one dataset, on several threads), so memory does not grow with the
+    corpus."""
+    # small parts are joined into batches of 200,000 sentences: one sum per part cost 0.1 s on the 952 UN speeches
+    counts = trends.add_counts(trends.sentence_counts(batch) for batch in iter_batches(
+        path, columns=["statement_id", "meeting_id", "n_words"], batch_size=200_000))
+    trends.count_groups(counts, groups)  # every sentence's meeting is known, or stop here
     wanted_ids = pa.array(sorted(wanted), type=pa.string())
-    texts = dataset.to_table(columns=["sentence_id", "text"], filter=pc.field("sentence_id").isin(wanted_ids))
-    return trends.add_counts(parts), texts.to_pandas()
+    texts = open_dataset(path).to_table(columns=["sentence_id", "text"], filter=pc.field("sentence_id").isin(wanted_ids))
+    return counts, texts.to_pandas()
 
 
 def main(argv: list[str] | None = None) -> int:

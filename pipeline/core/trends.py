@@ -134,14 +134,27 @@ def _group_table(groups: pd.DataFrame) -> pd.DataFrame:
 COUNT_COLUMNS = ["statement_id", "meeting_id", "sentences", "n_words"]
 
 
-def sentence_counts(sentences: pd.DataFrame) -> pd.DataFrame:
+def sentence_counts(sentences) -> pd.DataFrame:
     """Sentences and words per statement and meeting, from one row per
-    sentence (statement_id, meeting_id, n_words); summable batch by batch."""
-    if sentences.empty:
+    sentence (statement_id, meeting_id, n_words: a DataFrame, or an Arrow
+    table or record batch as read); summable batch by batch. Summed by
+    Arrow: a pandas groupby per batch took 0.35 s of the trends stage on
+    the 952 UN speeches (33 parts), Arrow 0.03 s."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    if isinstance(sentences, pd.DataFrame):
+        sentences = pa.Table.from_pandas(sentences[["statement_id", "meeting_id", "n_words"]], preserve_index=False)
+    elif isinstance(sentences, pa.RecordBatch):
+        sentences = pa.Table.from_batches([sentences])
+    if not sentences.num_rows:
         return pd.DataFrame(columns=COUNT_COLUMNS).astype({"sentences": "int64", "n_words": "int64"})
-    out = sentences.groupby(["statement_id", "meeting_id"], as_index=False, sort=True).agg(
-        sentences=("n_words", "size"), n_words=("n_words", "sum"))
-    return out[COUNT_COLUMNS]
+    summed = sentences.group_by(["statement_id", "meeting_id"]).aggregate(
+        [("n_words", "count", pc.CountOptions(mode="all")), ("n_words", "sum")])
+    out = pd.DataFrame({"statement_id": summed.column("statement_id").to_pandas(),
+                        "meeting_id": summed.column("meeting_id").to_pandas(),
+                        "sentences": summed.column("n_words_count").to_pandas().astype("int64"),
+                        "n_words": summed.column("n_words_sum").to_pandas().astype("int64")})
+    return out.sort_values(["statement_id", "meeting_id"], ignore_index=True)[COUNT_COLUMNS]
 
 
 def add_counts(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
@@ -273,9 +286,15 @@ def entity_trends(mentions: pd.DataFrame, groups: pd.DataFrame, names: dict[str,
     cols = ["group_id", "order", "canonical_id", "name", "label", "sentences", "mentions", "statements"]
     if em.empty:
         return pd.DataFrame(columns=cols)
-    out = em.groupby(["group_id", "canonical_id", "label"], as_index=False).agg(
-        sentences=("sentence_id", "nunique"), mentions=("sentence_id", "size"), statements=("statement_id", "nunique"),
-        text=("text", lambda t: Counter(t).most_common(1)[0][0]))
+    keys = ["group_id", "canonical_id", "label"]
+    out = em.groupby(keys, as_index=False).agg(
+        sentences=("sentence_id", "nunique"), mentions=("sentence_id", "size"), statements=("statement_id", "nunique"))
+    # each actor's most frequent wording, the first seen on a tie (as Counter.most_common), from whole columns:
+    # a Python function per group took 0.1 s on the 952 UN speeches
+    em["_seen"] = range(len(em))
+    wordings = em.groupby([*keys, "text"], as_index=False).agg(n=("_seen", "size"), first=("_seen", "min"))
+    wordings = wordings.sort_values(["n", "first"], ascending=[False, True]).drop_duplicates(keys)
+    out = out.merge(wordings[[*keys, "text"]], on=keys)
     out["name"] = [names.get(cid, text) for cid, text in zip(out["canonical_id"], out["text"])]
     out = out.merge(_group_table(groups)[["group_id", "order"]], on="group_id")
     return out.sort_values(["order", "mentions", "canonical_id"], ascending=[True, False, True])[cols]
@@ -366,6 +385,36 @@ def _term_sums(terms) -> Counter:
     return Counter(dict(zip(terms.column("term").to_pylist(), terms.column("count").to_pylist())))
 
 
+def _rank_by_g2(latest: Counter, n_latest: int, earlier: Counter, n_earlier: int, *, min_count: int,
+                top: int) -> list[tuple[float, str]]:
+    """The ``top`` terms used at least ``min_count`` times, by G2 (highest
+    first, then by term), as (-G2, term). G2 is computed for every term with
+    numpy (0.01 s for the 25,000 terms of the 952 UN speeches, against 0.1 s
+    in Python), then again with :func:`g2_statistic` for the terms near the
+    top, so the order is exactly that of the Python G2 whatever numpy's
+    rounding."""
+    import numpy as np
+    terms = sorted(t for t in set(latest) | set(earlier) if latest[t] + earlier[t] >= min_count)
+    if not terms or top <= 0:
+        return []
+    a = np.array([latest[t] for t in terms], dtype=float)
+    b = np.array([earlier[t] for t in terms], dtype=float)
+    total = n_latest + n_earlier
+    if min(n_latest, n_earlier) == 0:
+        g2 = np.zeros(len(terms))
+    else:
+        g2 = np.zeros(len(terms))
+        for observed, n_row, col in ((a, n_latest, a + b), (n_latest - a, n_latest, total - a - b),
+                                     (b, n_earlier, a + b), (n_earlier - b, n_earlier, total - a - b)):
+            expected = n_row * col / total
+            ok = (observed > 0) & (expected > 0)
+            g2[ok] += observed[ok] * np.log(observed[ok] / expected[ok])
+        g2 = np.maximum(0.0, 2 * g2)
+    cut = np.sort(g2)[::-1][min(top, len(terms)) - 1]
+    near = [t for t, g in zip(terms, g2) if g >= cut - 1e-6 * max(1.0, abs(cut))]
+    return sorted((-g2_statistic(latest[t], n_latest, earlier[t], n_earlier), t) for t in near)[:top]
+
+
 def emerging(counts: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
              themes: Sequence[tuple[str, str]], *, term_counts, top_terms: int = 20,
              min_count: int = 3) -> pd.DataFrame:
@@ -401,10 +450,8 @@ def emerging(counts: pd.DataFrame, mentions: pd.DataFrame, groups: pd.DataFrame,
     earlier_counts = _term_sums(term_counts.filter(pc.invert(is_latest_term)).group_by("term").aggregate(
         [("count", "sum")]).rename_columns(["term", "count"]))
     w1, w0 = sum(latest_counts.values()), sum(earlier_counts.values())
-    # G2 alone ranks the terms; the full row (and its p-value) is built only for the top ones
-    ranked = sorted((-g2_statistic(a, w1, b, w0), w) for w in set(latest_counts) | set(earlier_counts)
-                    if (a := latest_counts[w]) + (b := earlier_counts[w]) >= min_count)
-    top = [w for _, w in ranked[:top_terms]]
+    ranked = _rank_by_g2(latest_counts, w1, earlier_counts, w0, min_count=min_count, top=top_terms)
+    top = [w for _, w in ranked]
     first_seen: dict[str, str] = {}  # of the top terms: the earliest group that uses each
     rows_of_top = term_counts.filter(pc.is_in(term_counts.column("term"), value_set=pa.array(top, pa.string())))
     for gid, w in sorted(zip(rows_of_top.column("group_id").to_pylist(), rows_of_top.column("term").to_pylist()),

@@ -144,6 +144,22 @@ def test_actors_are_paired_with_the_themes_of_their_sentences():
     assert pairs[["name", "theme", "sentences", "example_sentence_ids"]].values.tolist() == [["Fiji", "fishing", 1, "a2"]]
 
 
+def test_entities_per_meeting_are_named_from_the_gazetteer_or_else_their_most_frequent_wording():
+    mentions = pd.DataFrame([
+        ("a1", "s1", "s1-m0", "entity", "ORG", "org:x", "the Office"),
+        ("a2", "s1", "s1-m0", "entity", "ORG", "org:x", "UNODC"),
+        ("a3", "s1", "s1-m0", "entity", "ORG", "org:x", "UNODC"),
+        ("a3", "s1", "s1-m0", "entity", "STATE", "FJI", "Fiji"),
+        ("b1", "s3", "s3-m0", "entity", "ORG", "org:x", "the Office"),  # a tie: the first seen wording
+        ("b1", "s3", "s3-m0", "entity", "ORG", "org:x", "Office"),
+        ("b1", "s3", "s3-m0", "entity", "GPE", "MNL", "Manila"),  # not a state or organisation
+    ], columns=["sentence_id", "statement_id", "meeting_id", "kind", "label", "canonical_id", "text"])
+    table = trends.entity_trends(mentions, trends.meeting_groups(meetings_table()), {"FJI": "Fiji (Republic of)"})
+    assert table[["group_id", "name", "sentences", "mentions"]].values.tolist() == [
+        ["UN General Debate 57", "UNODC", 3, 3], ["UN General Debate 57", "Fiji (Republic of)", 1, 1],
+        ["UN General Debate 58", "the Office", 1, 2]]
+
+
 def test_emerging_compares_the_latest_meeting_with_all_earlier_ones():
     sentences, mentions = tagged()
     meetings = meetings_table().iloc[:3]
@@ -158,6 +174,22 @@ def test_emerging_compares_the_latest_meeting_with_all_earlier_ones():
     assert "scam" in set(table.loc[table.kind == "term", "item"])
     assert trends.emerging(trends.sentence_counts(sentences), mentions, trends.meeting_groups(meetings.iloc[:1]), THEMES,
                            term_counts=counts).empty
+
+
+def test_terms_are_ranked_exactly_as_the_g2_of_each_term_ranks_them_ties_by_term():
+    import random
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(400)]
+    latest = Counter({w: rng.choice([0, 1, 2, 5, 9, 30]) for w in words})
+    earlier = Counter({w: rng.choice([0, 1, 3, 10, 60]) for w in words})
+    n1, n0 = sum(latest.values()) + 50, sum(earlier.values()) + 500
+    slow = sorted((-trends.g2_statistic(latest[w], n1, earlier[w], n0), w) for w in words
+                  if latest[w] + earlier[w] >= 3)
+    for top in (1, 20, 1000):
+        assert trends._rank_by_g2(latest, n1, earlier, n0, min_count=3, top=top) == slow[:top]
+    assert any(a[0] == b[0] for a, b in zip(slow, slow[1:]))  # the list has ties, broken by term
+    assert trends._rank_by_g2(latest, n1, Counter(), 0, min_count=3, top=5) == [
+        (-0.0, w) for w in sorted(w for w in words if latest[w] >= 3)[:5]]
 
 
 def test_a_sentence_whose_meeting_is_unknown_stops_the_run():
