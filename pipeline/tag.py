@@ -14,6 +14,8 @@ edit re-runs only theme matching. The attendance and people CSVs are assembled f
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from pathlib import Path
 
 from . import _stage
 from .core import records
@@ -23,7 +25,8 @@ from .core.io import csv_writer, json_writer, write_all
 from .core.nlp import tagging_pipeline
 from .core.partitions import PartitionedTables, count_rows, read_table
 from .core.records import ATTENDANCE, ATTENDANCE_CHECK, MENTION, PERSON, SENTENCE, TERM_COUNT
-from .core.tagstream import PipelineSpec, read_tasks, tag_tasks
+from .core.errors import PipelineError
+from .core.tagstream import PipelineSpec, Task, read_tasks, recorded_statements, tag_tasks, tasks_of
 from .stages import tag_cache
 
 # the tables of the interim folder the stage writes in parts (core.partitions), with their Arrow schemas
@@ -40,9 +43,9 @@ TABLES = {
 def main(argv: list[str] | None = None) -> int:
     args = _stage.parser(__doc__.splitlines()[0], "tag").parse_args(argv)
     params = _stage.params(args).tag
+    total = ok_statements(args.interim)
     cache = tag_cache(folder=params.cache_dir, gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                       trained=params.trained_pipeline)
-    total, tasks = read_tasks(args.interim / "statements.parquet", args.interim / "paragraphs.parquet")
     model = None
     if args.model.exists():  # imported here: scikit-learn takes ~0.5 s to import, which a corpus without a model skips
         from .core.learned import ThemeModel, model_mentions
@@ -72,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         spec = PipelineSpec.of(gazetteer=args.gazetteer, cities=args.cities, codebook=args.codebook,
                                trained=params.trained_pipeline)
-        changed = tables.changed(tasks, lambda t: hashlib.sha256((t.key + versions).encode()).hexdigest()[:16],
-                                 on_kept=kept)
+        changed = changed_tasks(args.interim, tables, versions, on_kept=kept)
         for rows in tag_tasks(changed, build=pipeline, cache=cache, workers=_stage.workers(args, params), spec=spec,
                               counts=counts):
             bar.update(1)
@@ -90,6 +92,34 @@ def main(argv: list[str] | None = None) -> int:
         bar.close()
     write_published(args, counts)
     return 0
+
+
+def ok_statements(interim: Path) -> int:
+    """How many statements the ingest stage read (status ok): the tag stage's work."""
+    for name in ("statements.parquet", "paragraphs.parquet"):
+        if not (interim / name).exists():
+            raise PipelineError(f"{interim / name}: not found: run the ingest stage first (`dvc repro ingest`)")
+    return read_table(interim / "statements.parquet", columns=["status"]).column("status").to_pylist().count("ok")
+
+
+def changed_tasks(interim: Path, tables: PartitionedTables, versions: str, *, on_kept) -> Iterator[Task]:
+    """The statements whose part must be written again, as tasks. A
+    statement's fingerprint is the one the ingest stage recorded for it (what
+    its rows depend on) with the tag stage's versions, so only the parts that
+    changed are read; a statements table without those records is read whole
+    and fingerprinted by content."""
+    statements, paragraphs = interim / "statements.parquet", interim / "paragraphs.parquet"
+    recorded = recorded_statements(statements)
+    if recorded is None:
+        _, tasks = read_tasks(statements, paragraphs)
+        return tables.changed(tasks, lambda t: _digest(t.key + versions), on_kept=on_kept)
+    _, stubs = recorded
+    return tasks_of(tables.changed(stubs, lambda r: _digest("ingest:" + r.fingerprint + versions), on_kept=on_kept),
+                    statements, paragraphs)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def write_published(args, counts: dict) -> None:

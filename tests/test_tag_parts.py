@@ -128,3 +128,37 @@ def test_a_corpus_with_no_statements_left_gives_empty_readable_tables(corpus):
     run(corpus)
     assert len(pd.read_parquet(root / "interim/sentences.parquet")) == 0
     assert list(pd.read_parquet(root / "interim/mentions.parquet").columns)[:2] == ["sentence_id", "statement_id"]
+
+
+def test_a_rerun_reads_the_texts_of_the_changed_ingest_parts_only(corpus, monkeypatch):
+    root = run(corpus)
+    (corpus / "statements" / "s040b.txt").write_text("A new delegation raised debt bondage in brick kilns.\n",
+                                                     encoding="utf-8")
+    read = []
+    read_table = tagstream.pq.read_table
+
+    def recording(path, *args, **kwargs):
+        if kwargs.get("columns") and "text" in kwargs["columns"]:
+            read.append(str(path))
+        return read_table(path, *args, **kwargs)
+
+    monkeypatch.setattr(tagstream.pq, "read_table", recording)
+    run(corpus)
+    n_parts = len(list((root / "interim" / "statements.parquet").glob("*.parquet")))
+    assert 0 < len(read) <= 2 < n_parts and all("statements.parquet" in p for p in read)
+    assert same_tables(tables(root), tables(run(corpus, out="fresh")))
+
+
+def test_statements_without_ingest_records_are_read_and_fingerprinted_by_their_content(corpus):
+    root = run(corpus)
+    interim = root / "interim"
+    for name in ("statements", "paragraphs"):  # the tables as one file each, as other tools write them
+        whole = pd.read_parquet(interim / f"{name}.parquet")
+        for path in (interim / f"{name}.parquet").iterdir():
+            path.unlink()
+        (interim / f"{name}.parquet").rmdir()
+        whole.to_parquet(interim / f"{name}.parquet")
+    assert tagstream.recorded_statements(interim / "statements.parquet") is None
+    assert tag.main(["--interim", str(interim), "--tables", str(root / "tables"), "--metrics", str(root / "tag.json"),
+                     "--params", str(corpus / "params.yaml")]) == 0
+    assert same_tables(tables(root), tables(run(corpus, out="fresh")))

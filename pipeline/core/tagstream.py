@@ -25,7 +25,7 @@ from spacy.util import filter_spans
 
 from .cache import JsonStore, pickled
 from .errors import PipelineError
-from .partitions import iter_batches
+from .partitions import SIGNATURE_KEY, iter_batches
 from .tagging import TagRows, tag_statement, theme_rows
 from .workers import Workers, blocks, one_ahead
 
@@ -46,6 +46,15 @@ class Task:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+PARAGRAPH_COLUMNS = ["paragraph_id", "statement_id", "meeting_id", "section", "order", "kind", "start", "end"]
+
+
+def _task(statement_id: str, text: str, paragraphs: Iterable[dict]) -> Task:
+    """A task from a statement's text and its paragraph rows (each given its text, a slice of the statement's)."""
+    rows = [{**row, "text": text[row["start"]:row["end"]]} for row in paragraphs]
+    return Task(statement_id, text, tuple(sorted(rows, key=lambda r: r["order"])))
+
+
 def read_tasks(statements_path: Path, paragraphs_path: Path) -> tuple[int, Iterator[Task]]:
     """How many statements have status ok, and those statements as tasks,
     each with its paragraphs (whose text is a slice of the statement's).
@@ -57,11 +66,10 @@ def read_tasks(statements_path: Path, paragraphs_path: Path) -> tuple[int, Itera
     for path in (statements_path, paragraphs_path):
         if not path.exists():
             raise PipelineError(f"{path}: not found: run the ingest stage first (`dvc repro ingest`)")
-    columns = ["paragraph_id", "statement_id", "meeting_id", "section", "order", "kind", "start", "end"]
     total = pq.read_table(statements_path, columns=["status"]).column("status").to_pylist().count("ok")
 
     def paragraphs() -> Iterator[dict]:
-        for batch in iter_batches(paragraphs_path, batch_size=20_000, columns=columns):
+        for batch in iter_batches(paragraphs_path, batch_size=20_000, columns=PARAGRAPH_COLUMNS):
             yield from batch.to_pylist()
 
     def tasks() -> Iterator[Task]:
@@ -73,13 +81,73 @@ def read_tasks(statements_path: Path, paragraphs_path: Path) -> tuple[int, Itera
                     continue
                 mine = []
                 while ahead is not None and ahead["statement_id"] == sid:
-                    mine.append({**ahead, "text": text[ahead["start"]:ahead["end"]]})
+                    mine.append(ahead)
                     ahead = next(rows, None)
-                yield Task(sid, text, tuple(sorted(mine, key=lambda r: r["order"])))
+                yield _task(sid, text, mine)
         if ahead is not None:
             raise PipelineError(f"{paragraphs_path}: paragraph {ahead['paragraph_id']} is not with its statement "
                                 f"in {statements_path.name} (the tables are out of step): rerun `dvc repro ingest`")
     return total, tasks()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A statement as the ingest stage's part records name it: its id, the
+    fingerprint ingest wrote for it (its file, duplicate mark, code and
+    rules: what its rows depend on) and the part file holding its rows."""
+
+    statement_id: str
+    fingerprint: str
+    part: str
+
+
+def recorded_statements(statements_path: Path) -> tuple[int, Iterator[Recorded]] | None:
+    """The statements with status ok, in corpus order, named by the ingest
+    stage's part records (see core.partitions), without reading their texts;
+    None when the table has no such records (a single file, or parts written
+    otherwise): then every text is read. Telling what changed this way took
+    0.01 s on the 952 UN speeches, against 0.25-0.3 s to read and hash all
+    texts and paragraphs."""
+    if not statements_path.is_dir():
+        return None
+    parts = sorted(statements_path.glob("*.parquet"))
+    records = []
+    for path in parts:
+        signature = (pq.read_schema(path).metadata or {}).get(SIGNATURE_KEY)
+        if signature is None:
+            return None
+        records.append(dict(json.loads(signature)))
+    statuses = [pq.read_table(path, columns=["statement_id", "status"]) for path in parts]
+    if any(sid not in record for table, record in zip(statuses, records)
+           for sid in table.column("statement_id").to_pylist()):
+        return None
+    total = sum(table.column("status").to_pylist().count("ok") for table in statuses)
+
+    def recorded() -> Iterator[Recorded]:
+        for path, table, record in zip(parts, statuses, records):
+            for sid, status in zip(table.column("statement_id").to_pylist(), table.column("status").to_pylist()):
+                if status == "ok":
+                    yield Recorded(sid, record[sid], path.name)
+    return total, recorded()
+
+
+def tasks_of(recorded: Iterable[Recorded], statements_path: Path, paragraphs_path: Path) -> Iterator[Task]:
+    """The tasks of these statements, in their order: each part they are in
+    is read once (statements and paragraphs are written in the same parts),
+    so a rerun reads the texts of the parts that changed only."""
+    loaded: tuple[str, dict[str, str], dict[str, list[dict]]] | None = None
+    for item in recorded:
+        if loaded is None or loaded[0] != item.part:
+            if not (paragraphs_path / item.part).is_file():
+                raise PipelineError(f"{paragraphs_path / item.part}: not found beside {statements_path / item.part} "
+                                    "(the tables are out of step): rerun `dvc repro ingest`")
+            statements = pq.read_table(statements_path / item.part, columns=["statement_id", "text"])
+            paragraphs: dict[str, list[dict]] = {}
+            for row in pq.read_table(paragraphs_path / item.part, columns=PARAGRAPH_COLUMNS).to_pylist():
+                paragraphs.setdefault(row["statement_id"], []).append(row)
+            loaded = (item.part, dict(zip(statements.column("statement_id").to_pylist(),
+                                          statements.column("text").to_pylist())), paragraphs)
+        yield _task(item.statement_id, loaded[1][item.statement_id], loaded[2].get(item.statement_id, []))
 
 
 ENTITY_PART_KEYS = {"sentences", "mentions", "people", "attendance", "checks", "terms"}
