@@ -315,7 +315,9 @@ class ThemeTagger:
         # in codebook order, so a span two rules find is credited to the first whichever matcher found it first
         for (_, rule_id), found in sorted(hits.items(), key=lambda kv: (kv[0][0], self.order[kv[0][1]])):
             for fld in ("patterns", "requires"):
-                found[fld] = [(s, e) for s, e in found[fld] if not any(ns <= s and e <= ne for ns, ne in names)]
+                # a match that starts inside a name is the name's word, even when the pattern reaches past it
+                # ('the Ambassador for People Smuggling and Human Trafficking for her leadership')
+                found[fld] = [(s, e) for s, e in found[fld] if not any(ns <= s < ne for ns, ne in names)]
             if not found["patterns"] or (self.rules[rule_id][1].requires and not found["requires"]) or found["unless"]:
                 continue
             theme = self.rules[rule_id][0]
