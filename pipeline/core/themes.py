@@ -43,6 +43,22 @@ def phrase_to_pattern(phrase: str, forms_of: Callable[[str], list[list[str]]], a
     return tokens
 
 
+def phrase_to_patterns(phrase: str, forms_of: Callable[[str], list[list[str]]], attr: str = "LOWER") -> list[list[dict]]:
+    """Token patterns for a phrase: one, or one per option of an alternative
+    with options of several words ('take {a child|children} abroad'), which a
+    single token pattern cannot hold (it would keep only their first words)."""
+    choices = []
+    for word in _words(phrase):
+        options = word[1:-1].split("|") if word.startswith("{") else []
+        multi = [o for o in options if len(o.split()) > 1]
+        if not multi:
+            choices.append([word])
+            continue
+        single = [o for o in options if len(o.split()) <= 1]
+        choices.append(([f"{{{'|'.join(single)}}}"] if single else []) + multi)
+    return [phrase_to_pattern(" ".join(parts), forms_of, attr) for parts in product(*choices)]
+
+
 MAX_VARIANTS = 5000
 MIXED_HYPHEN_GAPS = 2
 
@@ -211,8 +227,18 @@ class ThemeTagger:
         its lemma (LOWER); hyphens dropped: they are optional between words anyway."""
         tokens = [t.text for t in self.nlp.make_doc(text) if t.text != "-"]
         if (attr or self.attr) == "NORM":
-            return [[self.lemmas.lemma(t)] for t in tokens]
-        return [self.lemmas.forms(self.lemmas.lemma(t)) for t in tokens]
+            return [sorted(self._lemmas_of(t)) for t in tokens]
+        return [sorted({f for lemma in self._lemmas_of(t) for f in self.lemmas.forms(lemma)}) for t in tokens]
+
+    def _lemmas_of(self, word: str) -> set[str]:
+        """The lemmas a pattern word stands for: its own lemma and, where
+        other words have the word itself as their lemma, the word too. The
+        lookup table gives 'bombing' the lemma 'bomb' but 'bombings' the
+        lemma 'bombing' (likewise shooting(s), killing(s), meeting(s)), so a
+        pattern word 'bombing' must match both."""
+        lemma = self.lemmas.lemma(word)
+        word = word.lower()
+        return {lemma, word} if word != lemma and word in self.lemmas.inverse else {lemma}
 
     def _lower_pattern(self, pattern) -> list[dict]:
         """A token pattern with LEMMA tests turned into tests on ``self.attr``,
@@ -265,7 +291,7 @@ class ThemeTagger:
             segments, gaps = wildcard_parts(pattern)
             variants = [phrase_variants(seg, self._forms) for seg in segments]
             if not segments or any(v is None for v in variants):
-                into.matcher.add(key, [phrase_to_pattern(pattern, self._forms, self.attr)])
+                into.matcher.add(key, phrase_to_patterns(pattern, self._forms, self.attr))
             elif len(segments) == 1 and gaps == [0, 0]:
                 into.phrases.add(key, self._phrase_docs(variants[0], self.attr))
             else:

@@ -285,3 +285,19 @@ def test_a_cue_counts_only_in_the_sentence_of_the_pattern_whatever_matcher_finds
     assert tagged("A holiday began. The ferry carried 40 passengers.") == [("people_smuggling", "ferry")]
     # an excluded span ('ferry 9', a vessel's name) is found where it is, in the second sentence
     assert tagged("The port was quiet. Ferry 9 carried 40 passengers.") == []
+
+
+@pytest.mark.parametrize("lemma_norms", [True, False])
+def test_a_pattern_word_matches_its_plural_where_the_lemma_table_splits_them(tmp_path, lemma_norms):
+    """The lookup table gives 'bombing' the lemma 'bomb' but 'bombings' the
+    lemma 'bombing': a phrase 'bombing' must still match 'bombings' (and a
+    cue 'meeting' veto 'meetings'), by lemmas or by word forms alike."""
+    book = write_codebook(tmp_path, "themes:\n  - id: t\n    label: T\n    rules:\n"
+                                    "      - patterns: ['{bombing|shooting} victims']\n"
+                                    "        unless: [meeting]\n")
+    nlp = build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                    codebook=book, lemma_norms=lemma_norms)
+    assert sentence_themes(nlp("Aid reached the bombings victims.")) == {"t"}
+    assert sentence_themes(nlp("Aid reached the shootings victims.")) == {"t"}
+    assert sentence_themes(nlp("Aid reached the bombing victims.")) == {"t"}
+    assert sentence_themes(nlp("Meetings discussed the bombing victims.")) == set()
