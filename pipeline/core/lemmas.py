@@ -59,11 +59,19 @@ class LemmaTable:
         return sorted(found)
 
 
+# Entries of the lookup table that join a word to an unrelated common word, corrected here (each found by a
+# pattern or cue that matched what it should not): as lemmas, 'goods' and 'well' were 'good' (so the cue 'goods'
+# vetoed every 'as well as'), 'ai' was 'have' ('AI generated' matched 'has generated'), 'crew' 'crow', 'broker'
+# 'broke', 'feed' 'fee', 'number' 'numb', 'matter' 'matt', 'stranger' 'strange', 'ground' 'grind'.
+LEMMA_FIXES = {word: word for word in ("goods", "well", "ai", "crew", "broker", "feed", "number", "matter",
+                                       "stranger", "ground")}
+
+
 @lru_cache(maxsize=1)
 def english() -> LemmaTable:
     path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        return LemmaTable(json.load(f))
+        return LemmaTable({**json.load(f), **LEMMA_FIXES})
 
 
 def lemma_norm(word: str) -> str:

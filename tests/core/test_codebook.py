@@ -301,3 +301,18 @@ def test_a_pattern_word_matches_its_plural_where_the_lemma_table_splits_them(tmp
     assert sentence_themes(nlp("Aid reached the shootings victims.")) == {"t"}
     assert sentence_themes(nlp("Aid reached the bombing victims.")) == {"t"}
     assert sentence_themes(nlp("Meetings discussed the bombing victims.")) == set()
+
+
+@pytest.mark.parametrize("lemma_norms", [True, False])
+def test_words_the_lemma_table_joined_to_common_words_stay_apart(tmp_path, lemma_norms):
+    """The lookup table gave 'goods' and 'well' the lemma 'good', and 'AI' the
+    lemma 'have' (core.lemmas.LEMMA_FIXES): a cue 'goods' must not veto
+    'as well as', nor 'AI generated' match 'has generated'."""
+    book = write_codebook(tmp_path, "themes:\n  - id: t\n    label: T\n    rules:\n"
+                                    "      - patterns: ['ai generated']\n"
+                                    "        unless: [goods]\n")
+    nlp = build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                    codebook=book, lemma_norms=lemma_norms)
+    assert sentence_themes(nlp("Traffickers used AI generated images as well as texts.")) == {"t"}
+    assert sentence_themes(nlp("Traffickers have generated large profits.")) == set()
+    assert sentence_themes(nlp("Traffickers used AI generated images of goods.")) == set()
