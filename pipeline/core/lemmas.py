@@ -37,9 +37,10 @@ class LemmaTable:
 
     @property
     def inverse(self) -> dict[str, set[str]]:
-        """lemma -> its word forms, built on first use: only word-form
-        matching (with a trained pipeline) needs it, and building it was
-        most of the 0.13 s that loading the table took in every tag run."""
+        """lemma -> its word forms, built on first use: only compiling theme
+        patterns needs it (a rerun loads the compiled pipeline), and
+        building it was most of the 0.13 s that loading the table took in
+        every tag run."""
         if self._inverse is None:
             inverse: dict[str, set[str]] = defaultdict(set)
             for word, lemma in self.table.items():

@@ -287,16 +287,20 @@ def test_a_cue_counts_only_in_the_sentence_of_the_pattern_whatever_matcher_finds
     assert tagged("The port was quiet. Ferry 9 carried 40 passengers.") == []
 
 
+def one_rule_tagger(tmp_path, patterns: str, unless: str, **options):
+    """A pipeline whose codebook is one theme 't' with one rule (YAML flow lists)."""
+    book = write_codebook(tmp_path, "themes:\n  - id: t\n    label: T\n    rules:\n"
+                                    f"      - patterns: {patterns}\n        unless: {unless}\n")
+    return build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
+                     codebook=book, **options)
+
+
 @pytest.mark.parametrize("lemma_norms", [True, False])
 def test_a_pattern_word_matches_its_plural_where_the_lemma_table_splits_them(tmp_path, lemma_norms):
     """The lookup table gives 'bombing' the lemma 'bomb' but 'bombings' the
     lemma 'bombing': a phrase 'bombing' must still match 'bombings' (and a
     cue 'meeting' veto 'meetings'), by lemmas or by word forms alike."""
-    book = write_codebook(tmp_path, "themes:\n  - id: t\n    label: T\n    rules:\n"
-                                    "      - patterns: ['{bombing|shooting} victims']\n"
-                                    "        unless: [meeting]\n")
-    nlp = build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
-                    codebook=book, lemma_norms=lemma_norms)
+    nlp = one_rule_tagger(tmp_path, "['{bombing|shooting} victims']", "[meeting]", lemma_norms=lemma_norms)
     assert sentence_themes(nlp("Aid reached the bombings victims.")) == {"t"}
     assert sentence_themes(nlp("Aid reached the shootings victims.")) == {"t"}
     assert sentence_themes(nlp("Aid reached the bombing victims.")) == {"t"}
@@ -308,11 +312,7 @@ def test_words_the_lemma_table_joined_to_common_words_stay_apart(tmp_path, lemma
     """The lookup table gave 'goods' and 'well' the lemma 'good', and 'AI' the
     lemma 'have' (core.lemmas.LEMMA_FIXES): a cue 'goods' must not veto
     'as well as', nor 'AI generated' match 'has generated'."""
-    book = write_codebook(tmp_path, "themes:\n  - id: t\n    label: T\n    rules:\n"
-                                    "      - patterns: ['ai generated']\n"
-                                    "        unless: [goods]\n")
-    nlp = build_nlp(gazetteer=ROOT / "corpus/gazetteer/actors.yaml", cities=ROOT / "corpus/gazetteer/cities.csv",
-                    codebook=book, lemma_norms=lemma_norms)
+    nlp = one_rule_tagger(tmp_path, "['ai generated']", "[goods]", lemma_norms=lemma_norms)
     assert sentence_themes(nlp("Traffickers used AI generated images as well as texts.")) == {"t"}
     assert sentence_themes(nlp("Traffickers have generated large profits.")) == set()
     assert sentence_themes(nlp("Traffickers used AI generated images of goods.")) == set()
