@@ -316,3 +316,14 @@ def test_words_the_lemma_table_joined_to_common_words_stay_apart(tmp_path, lemma
     assert sentence_themes(nlp("Traffickers used AI generated images as well as texts.")) == {"t"}
     assert sentence_themes(nlp("Traffickers have generated large profits.")) == set()
     assert sentence_themes(nlp("Traffickers used AI generated images of goods.")) == set()
+
+
+def test_a_multi_word_alternative_becomes_one_token_pattern_per_option():
+    """A phrase that falls back to spaCy's token Matcher cannot hold options of
+    different lengths in one pattern: each multi-word option gets its own."""
+    from pipeline.core.themes import phrase_to_patterns
+    patterns = phrase_to_patterns("take {a child|children|a minor} overseas", lambda w: [[w]])
+    words = [[next(iter(t["LOWER"]["IN"])) if len(t["LOWER"]["IN"]) == 1 else sorted(t["LOWER"]["IN"])
+              for t in p if "LOWER" in t] for p in patterns]
+    assert words == [["take", "children", "overseas"], ["take", "a", "child", "overseas"],
+                     ["take", "a", "minor", "overseas"]]
