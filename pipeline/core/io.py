@@ -15,11 +15,33 @@ import yaml
 Writer = Callable[[Path], None]
 
 
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader, refusing a key given twice in one mapping. PyYAML keeps
+    the last silently: a second ``unless:`` in a codebook rule would drop the
+    first list without a word."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    f"in the mapping starting on line {node.start_mark.line + 1}", node.start_mark,
+                    f"the key {key!r} is given twice (lines {seen[key]} and {key_node.start_mark.line + 1}): "
+                    "the second would replace the first; merge them into one", key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _UniqueKeyLoader.construct_mapping)
+
+
 def load_yaml(text: str):
     """YAML as plain data with the safe loader, in libyaml's C version when
     PyYAML has it: ~10x faster than the pure-Python one on the codebook and
-    gazetteer, which every stage run reads."""
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    gazetteer, which every stage run reads. A key given twice in one mapping
+    is an error (see :class:`_UniqueKeyLoader`)."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)
 
 
 _STARTED = time.time()

@@ -194,6 +194,16 @@ def test_a_lexicon_named_in_a_rule_brings_all_its_phrases(tmp_path):
     assert book.themes[0].rules[0].patterns == ("trawler", "deckhand", "crew")
 
 
+def test_a_key_given_twice_in_a_rule_is_an_error_not_a_silent_replacement(tmp_path):
+    """YAML loaders keep the last of two equal keys: a second 'unless:' would drop the first list."""
+    from pipeline.core.codebook import load_codebook as load
+    from pipeline.core.errors import PipelineError
+    path = write_codebook(tmp_path, "themes:\n  - id: t\n    label: T\n    rules:\n      - patterns: [crew]\n"
+                                    "        unless: [navy]\n        unless: [scam]\n")
+    with pytest.raises(PipelineError, match=r"(?s)codebook.yaml: cannot read the codebook: .*'unless' is given twice \(lines 6 and 7\)"):
+        load(path)
+
+
 def test_an_unknown_lexicon_is_one_error_naming_the_known_ones(tmp_path):
     from pipeline.core.codebook import load_codebook as load
     from pipeline.core.errors import PipelineError
