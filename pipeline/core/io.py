@@ -21,19 +21,18 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
     first list without a word."""
 
     def construct_mapping(self, node, deep=False):
-        seen: dict = {}
+        seen: dict[str, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str) and key in seen:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key, line = key_node.value, key_node.start_mark.line + 1
+            if key in seen:
                 raise yaml.constructor.ConstructorError(
                     f"in the mapping starting on line {node.start_mark.line + 1}", node.start_mark,
-                    f"the key {key!r} is given twice (lines {seen[key]} and {key_node.start_mark.line + 1}): "
+                    f"the key {key!r} is given twice (lines {seen[key]} and {line}): "
                     "the second would replace the first; merge them into one", key_node.start_mark)
-            seen[key] = key_node.start_mark.line + 1
+            seen[key] = line
         return super().construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _UniqueKeyLoader.construct_mapping)
 
 
 def load_yaml(text: str):
