@@ -5,7 +5,9 @@
 
 The metrics file holds the headline figures (micro precision, recall and F1 with 95% bootstrap intervals;
 the learned model and the combination beside the rules) and says for each file whether the codebook was
-written against it; per-theme figures and every disagreement go to two tables.
+written against it; per-theme figures and the disagreements go to two tables. A held-out file's disagreements
+are not listed (pass --list-held-out-misses to list them): reading its misses while editing the codebook would
+make it a development set, and its figures would no longer say how the rules do on unseen text.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="the --gold files were looked at while writing the codebook (default: they were not)")
     p.add_argument("--split", choices=["all", "dev", "held-back"], default="all",
                    help="score only one part of each file, split by document (see core/evaluate.split_of)")
+    p.add_argument("--list-held-out-misses", action="store_true",
+                   help="list the disagreements of held-out files too (once read, a file is no longer held out)")
     args = p.parse_args(argv)
     params = _stage.params(args)
     files = ([GoldFile(file=str(g), rules_written_against=args.rules_written_against) for g in args.gold]
@@ -45,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     model = ThemeModel.load(args.model) if args.model.exists() else None
     if model is None:
         _stage.log(f"evaluate: {args.model} not found: rules only, no comparison (run `dvc repro train` first)")
-    trained_on = {Path(g.file).resolve() for g in all_gold_files(params.evaluate.gold, Layout().gold)}
+    trained_on = {Path(g.file).resolve() for g in all_gold_files(params.evaluate.gold, Layout().gold) if g.teach_model}
     headlines, themes, disagreements = {}, [], []
     for entry in files:
         path = Path(entry.file)
@@ -56,7 +60,11 @@ def main(argv: list[str] | None = None) -> int:
             rules_written_against=entry.rules_written_against, resamples=params.evaluate.bootstrap)
         headlines[name] = headline
         themes += theme_rows
-        disagreements += disagreement_rows
+        if entry.rules_written_against or args.list_held_out_misses:
+            disagreements += disagreement_rows
+        elif disagreement_rows:
+            _stage.log(f"evaluate: {name}: held out, so its {len(disagreement_rows)} disagreements are not listed "
+                       "(--list-held-out-misses lists them; then count the file as written against)")
         _stage.log(f"evaluate: {name}: {len(gold)} sentences, micro P {headline['precision']:.3f} "
                    f"R {headline['recall']:.3f} F1 {headline['f1']:.3f} (95% {headline['f1_95'][0]:.3f}-"
                    f"{headline['f1_95'][1]:.3f}){'' if not entry.rules_written_against else ', rules written against it'}")
@@ -69,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(by_coder) >= 2:
         metrics["coders"] = agreement(by_coder, nlp.get_pipe("bali_themes").codebook.ids())
     if not args.gold:
-        pooled = [r for entry in files for r in load_gold(Path(entry.file))]
+        pooled = [r for entry in files if entry.teach_model for r in load_gold(Path(entry.file))]
         book = nlp.get_pipe("bali_themes").codebook
         metrics["learning_curve"] = learning_curve(book, pooled, book.ids(), folds=params.learned.folds,
                                                    c=params.learned.c)

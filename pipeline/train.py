@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="train on one part of each --gold file only (see core/evaluate.split_of)")
     args = p.parse_args(argv)
     params = _stage.params(args)
-    gold_files = args.gold or [Path(g.file) for g in all_gold_files(params.evaluate.gold, Layout().gold)]
+    gold_files = args.gold or [Path(g.file) for g in all_gold_files(params.evaluate.gold, Layout().gold)
+                               if g.teach_model]  # a file with teach_model: false only judges the model
     book = load_codebook(args.codebook)
     gold = [row for path in gold_files for row in load_gold(path) if args.split == "all" or split_of(row) == args.split]
     rules = []

@@ -45,9 +45,18 @@ def test_the_metrics_file_puts_held_out_figures_first_and_says_when_there_are_no
 
 
 def test_disagreements_go_to_their_own_table_not_the_metrics_file(tmp_path):
-    metrics, _ = run_evaluate(tmp_path, ROOT / "corpus/gold/seed.jsonl")
+    metrics, _ = run_evaluate(tmp_path, ROOT / "corpus/gold/seed.jsonl", extra=["--rules-written-against"])
     disagreements = pd.read_csv(tmp_path / "evaluation_disagreements.csv")
-    assert "disagreements" not in json.dumps(metrics) and set(disagreements["tagger"]) <= {"rules", "model", "combined"}
+    assert "disagreements" not in json.dumps(metrics)
+    assert len(disagreements) > 0 and set(disagreements["tagger"]) <= {"rules", "model", "combined"}
+
+
+def test_a_held_out_file_is_scored_but_its_misses_are_not_listed(tmp_path):
+    _, per_theme = run_evaluate(tmp_path, ROOT / "corpus/gold/seed.jsonl")
+    assert (per_theme["gold_file"] == "seed").any()
+    assert pd.read_csv(tmp_path / "evaluation_disagreements.csv").empty
+    run_evaluate(tmp_path, ROOT / "corpus/gold/seed.jsonl", extra=["--list-held-out-misses"])
+    assert (pd.read_csv(tmp_path / "evaluation_disagreements.csv")["gold_file"] == "seed").any()
 
 
 def test_the_split_keeps_every_sentence_of_a_document_on_one_side():
@@ -70,19 +79,22 @@ def test_ungdc_dev_gold_micro_f1_is_at_least_0_85(tmp_path):
     assert_quality(headline, per_theme, 0.85)
 
 
-def test_a_model_is_judged_on_its_own_training_file_only_by_cross_validation(tmp_path):
+def test_a_model_is_judged_on_its_own_training_file_only_by_cross_validation(tmp_path, capsys):
     from pipeline import train
     from pipeline.core.evaluate import load_gold, score
     from pipeline.core.codebook import load_codebook
     from pipeline.core.learned import ThemeModel
     model = tmp_path / "model.joblib"
     assert train.main(["--out", str(model), "--params", str(PARAMS)]) == 0
+    assert "(41 from gold files)" in capsys.readouterr().err  # the seed only: the held-out file has teach_model: false
     out = tmp_path / "eval.json"
     gold_path = ROOT / "corpus/gold/seed.jsonl"
     assert evaluate.main(["--model", str(model), "--out", str(out), "--tables", str(tmp_path),
                           "--params", str(PARAMS)]) == 0
-    headline = json.loads(out.read_text())["written_against"]["seed"]
+    metrics = json.loads(out.read_text())
+    headline = metrics["written_against"]["seed"]
     assert headline["model_judged_by"] == "cross-validation"  # params list seed.jsonl: the model saw it
+    assert metrics["held_out"]["heldout-2026-12"]["model_judged_by"] == "held-out file"  # it never did
     gold = load_gold(gold_path)
     themes = load_codebook(ROOT / "corpus/codebook.yaml").ids()
     seen = ThemeModel.load(model).predict([r["text"] for r in gold])

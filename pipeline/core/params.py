@@ -46,6 +46,7 @@ class TagParams(_Section):
 class GoldFile(_Section):
     file: str
     rules_written_against: bool  # was the codebook written or tuned while looking at this file?
+    teach_model: bool = True  # may the learned tagger train on it? false keeps it held out from the model too
 
 
 class EvaluateParams(_Section):
