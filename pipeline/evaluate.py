@@ -18,7 +18,8 @@ import pandas as pd
 
 from . import _stage
 from .core.annotate import agreement, labels_by_coder
-from .core.evaluate import all_gold_files, evaluate_gold_file, learning_curve, load_gold, split_of
+from .core.evaluate import (all_gold_files, evaluate_gold_file, learning_curve, load_gold, split_of,
+                            teaching_gold_files)
 from .core.layout import Layout
 from .core.io import csv_writer, json_writer, write_all
 from .core.learned import ThemeModel
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     model = ThemeModel.load(args.model) if args.model.exists() else None
     if model is None:
         _stage.log(f"evaluate: {args.model} not found: rules only, no comparison (run `dvc repro train` first)")
-    trained_on = {Path(g.file).resolve() for g in all_gold_files(params.evaluate.gold, Layout().gold) if g.teach_model}
+    trained_on = {Path(g.file).resolve() for g in teaching_gold_files(params.evaluate.gold, Layout().gold)}
     headlines, themes, disagreements = {}, [], []
     for entry in files:
         path = Path(entry.file)

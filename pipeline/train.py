@@ -14,7 +14,7 @@ from pathlib import Path
 
 from . import _stage
 from .core.codebook import load_codebook
-from .core.evaluate import all_gold_files, document_of, load_gold, split_of
+from .core.evaluate import document_of, load_gold, split_of, teaching_gold_files
 from .core.layout import Layout
 from .core.io import write_all
 from .core.learned import train_model, training_set
@@ -29,8 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="train on one part of each --gold file only (see core/evaluate.split_of)")
     args = p.parse_args(argv)
     params = _stage.params(args)
-    gold_files = args.gold or [Path(g.file) for g in all_gold_files(params.evaluate.gold, Layout().gold)
-                               if g.teach_model]  # a file with teach_model: false only judges the model
+    gold_files = args.gold or [Path(g.file) for g in teaching_gold_files(params.evaluate.gold, Layout().gold)]
     book = load_codebook(args.codebook)
     gold = [row for path in gold_files for row in load_gold(path) if args.split == "all" or split_of(row) == args.split]
     rules = []

@@ -90,6 +90,13 @@ def all_gold_files(listed: Sequence, folder: Path) -> list:
     return list(listed) + found
 
 
+def teaching_gold_files(listed: Sequence, folder: Path) -> list:
+    """The gold files the learned tagger may train on: all of
+    :func:`all_gold_files` but those listed with ``teach_model: false``,
+    which only judge it."""
+    return [g for g in all_gold_files(listed, folder) if g.teach_model]
+
+
 def per_theme_intervals(gold: Sequence[Mapping], predicted: Sequence[set[str]], themes: Sequence[str], *,
                         resamples: int = 1000, seed: int = 0) -> dict[str, list[float]]:
     """95% bootstrap interval of each theme's F1 (resampling sentences)."""
