@@ -6,12 +6,14 @@ parts kept nor the number of processes changes a byte of the output."""
 from __future__ import annotations
 
 import re
+import sqlite3
 
 import pandas as pd
 import pytest
 import yaml
 
 from pipeline import ingest, tag
+from pipeline.core.cache import STORE_FILE
 
 from .conftest import PARAMS, ROOT, SEED
 
@@ -100,8 +102,9 @@ def test_two_worker_processes_give_the_same_bytes_as_one(corpus, capsys):
 def test_a_damaged_cache_entry_is_recomputed(corpus, capsys):
     params = write_params(corpus)
     run(corpus, params, capsys)
-    entries = sorted((corpus / "cache").rglob("*.json"))
-    entries[0].write_text("{not json")
+    [entity_store] = (corpus / "cache" / "entities").rglob(STORE_FILE)
+    with sqlite3.connect(entity_store) as db:  # one statement's sentences and entities cut short
+        db.execute("UPDATE entries SET value = '{not json' WHERE key = (SELECT MIN(key) FROM entries)")
     counts = run(corpus, params, capsys, out="again")  # new tables: every statement is read from the cache
     assert counts["cached"] == 2 and counts["tagged"] + counts["themes_only"] == 1
 

@@ -130,6 +130,7 @@ def ingest_to_parquet(statements_dir: Path, manifest: Mapping[str, ManifestRow],
                 for name in counts:
                     counts[name] += part[name].num_rows
                 written += len(run)
+            store.close()  # before its folder goes, if it is the scratch one
     except BaseException:
         tables.discard()
         raise
