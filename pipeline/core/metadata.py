@@ -195,7 +195,7 @@ _WORD_OR_HYPHEN = re.compile(r"[\w-]")
 
 @lru_cache(maxsize=16)
 def _series_phrases(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[list[str], list[str]]:
-    """The phrases in rule order, lower-cased, and the series of each.
+    r"""The phrases in rule order, lower-cased, and the series of each.
 
     Hand-written rather than one regex of all the phrases (``(?<![\w-])(?:...)``
     with re.I): str.find on the lower-cased text took the 952 UN speeches
