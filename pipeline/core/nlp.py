@@ -16,8 +16,10 @@ Components (in order):
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import spacy
@@ -289,6 +291,25 @@ def norms_are_lemmas(nlp: Language) -> bool:
     return nlp.vocab.lex_attr_getters.get(NORM) is lemma_norm
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused (then restored) while a
+    pipeline is built. Compiling the codebook makes some 100,000 pattern docs
+    and spaCy objects; the collector's full passes walked them again and again
+    to free nothing: the tag stage's pipeline, with the check of the
+    codebook's examples, built in 3.09-3.44 s with it and 2.71-3.00 s
+    without (four runs each, interleaved). Nothing built here is cyclic
+    garbage that must be freed before the build ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@collector_paused()
 def build_nlp(*, gazetteer: Path, cities: Path, codebook: Path | None = None, trained: str | None = None,
               lemma_norms: bool | None = None) -> Language:
     """Blank English with our components (themes when ``codebook`` is given); ``trained`` names an installed
@@ -321,6 +342,7 @@ def build_nlp(*, gazetteer: Path, cities: Path, codebook: Path | None = None, tr
     return nlp
 
 
+@collector_paused()
 def tagging_pipeline(*, gazetteer: Path, cities: Path, codebook: Path, trained: str = "") -> Language:
     """The tag stage's pipeline, after checking the codebook's examples
     against its own rules (a failing example stops the run: the codebook and

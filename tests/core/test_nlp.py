@@ -106,3 +106,21 @@ def test_gazetteer_errors_name_the_entry_and_field(tmp_path):
     bad.write_text("- {id: X, name: X, kind: state, alias: [Y]}\n")
     with pytest.raises(PipelineError, match="unknown field 'alias'"):
         load_actors(bad)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_building_a_pipeline_leaves_the_garbage_collector_as_it_found_it(enabled):
+    import gc
+
+    from pipeline.core.nlp import collector_paused
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError), collector_paused():  # restored after a failed build too
+            raise RuntimeError("the build failed")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
