@@ -279,15 +279,18 @@ class ThemeTagger:
         self.order = {rule_id: n for n, rule_id in enumerate(self.rules)}
         self._compiled = True
 
-    def _phrase_docs(self, sequences: list[list[str]], attr: str = "LOWER") -> list[Doc]:
-        """Pattern docs for a PhraseMatcher on ``attr`` (a NORM is set as
-        given: the lemma of a lemma need not be itself)."""
-        docs = [Doc(self.nlp.vocab, words=seq) for seq in sequences]
-        if attr == "NORM":
-            for doc, seq in zip(docs, sequences):
-                for token, value in zip(doc, seq):
-                    token.norm_ = value
-        return docs
+    def _phrase_keys(self, sequences: list[list[str]], attr: str = "LOWER") -> list[tuple[int, ...]]:
+        """Patterns for a PhraseMatcher on ``attr`` as what it stores of a
+        pattern doc: the hashes of each token's value (its ``add`` takes these
+        as it takes docs; it is how a pickled PhraseMatcher is rebuilt). Making
+        a Doc of each of the codebook's 100,037 variants, only to read them
+        back, took a third of building the pipeline. The values are those a
+        doc of the words would hold: LOWER lower-cases the word, ORTH keeps
+        it, a NORM is set as given (the lemma of a lemma need not be itself)."""
+        add = self.nlp.vocab.strings.add
+        if attr == "LOWER":
+            return [tuple(add(word.lower()) for word in seq) for seq in sequences]
+        return [tuple(add(word) for word in seq) for seq in sequences]
 
     def _add(self, key: str, pattern, into: _Matchers) -> None:
         if isinstance(pattern, str):
@@ -296,12 +299,12 @@ class ThemeTagger:
             if not segments or any(v is None for v in variants):
                 into.matcher.add(key, phrase_to_patterns(pattern, self._forms, self.attr))
             elif len(segments) == 1 and gaps == [0, 0]:
-                into.phrases.add(key, self._phrase_docs(variants[0], self.attr))
+                into.phrases.add(key, self._phrase_keys(variants[0], self.attr))
             else:
                 n = len(into.wildcards)
                 into.wildcards.append((key, gaps))
                 for k, seg_variants in enumerate(variants):
-                    into.phrases.add(f"~{n}:{k}", self._phrase_docs(seg_variants, self.attr))
+                    into.phrases.add(f"~{n}:{k}", self._phrase_keys(seg_variants, self.attr))
             return
         pattern = self._lower_pattern(pattern)
         simple = simple_token_pattern(pattern)
@@ -310,11 +313,11 @@ class ThemeTagger:
             return
         attr, sequences = simple
         if attr == self.attr:  # one PhraseMatcher pass per attribute
-            into.phrases.add(key, self._phrase_docs(sequences, attr))
+            into.phrases.add(key, self._phrase_keys(sequences, attr))
             return
         if attr not in into.word_lists:
             into.word_lists[attr] = PhraseMatcher(self.nlp.vocab, attr=attr)
-        into.word_lists[attr].add(key, self._phrase_docs(sequences, attr))
+        into.word_lists[attr].add(key, self._phrase_keys(sequences, attr))
 
     def token_matcher_patterns(self) -> int:
         """How many patterns need spaCy's token Matcher (a pass over every token)."""
