@@ -337,3 +337,15 @@ def test_a_multi_word_alternative_becomes_one_token_pattern_per_option():
               for t in p if "LOWER" in t] for p in patterns]
     assert words == [["take", "children", "overseas"], ["take", "a", "child", "overseas"],
                      ["take", "a", "minor", "overseas"]]
+
+
+@pytest.mark.parametrize("lemma_norms", [True, False])
+def test_a_word_list_of_exact_forms_keeps_their_case_and_a_lower_case_list_ignores_it(tmp_path, lemma_norms):
+    """Word lists run on PhraseMatchers of ORTH or LOWER values: what each
+    attribute means in spaCy's token Matcher is what it means here."""
+    exact = one_rule_tagger(tmp_path, "[[{ORTH: {IN: [POGO, POGOs]}}]]", "[]", lemma_norms=lemma_norms)
+    assert sentence_themes(exact("The POGOs closed.")) == {"t"}
+    assert sentence_themes(exact("The pogos closed.")) == set()
+    folded = one_rule_tagger(tmp_path, "[[{LOWER: {IN: [Pogo, pogos]}}]]", "[]", lemma_norms=lemma_norms)
+    assert sentence_themes(folded("The POGO closed.")) == {"t"}
+    assert sentence_themes(folded("The Pogos closed.")) == {"t"}
